@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// System include paths for Debian's libtorch 1.13 and OpenCV 4.6 packages.
+let nativeIncludes: [String] = [
+    "-I/usr/include/opencv4",
+    "-I/usr/include/torch/csrc/api/include",
+]
+
+let package = Package(
+    name: "CAMKit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Torch", targets: ["Torch"]),
+        .library(name: "CAMKit", targets: ["CAMKit"]),
+        .executable(name: "camkit", targets: ["camkit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "CTorch",
+            cxxSettings: [
+                .unsafeFlags(nativeIncludes + ["-O2", "-Wno-deprecated-declarations"]),
+            ],
+            linkerSettings: [
+                .linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+                .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_imgcodecs"),
+            ]
+        ),
+        .target(name: "Torch", dependencies: ["CTorch"]),
+        .target(name: "CAMKit", dependencies: ["Torch", "CTorch"]),
+        .executableTarget(
+            name: "camkit",
+            dependencies: ["CAMKit", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: []),
+        .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "Torch"]),
+    ],
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
+)

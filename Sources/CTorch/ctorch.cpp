@@ -1,0 +1,524 @@
+// libtorch behind the C header. The only translation unit that includes <torch/torch.h>.
+#include "include/ctorch.h"
+#include "guard.hpp"
+
+#include <torch/torch.h>
+#include <ATen/Parallel.h>
+
+#include <cstring>
+#include <vector>
+
+struct ct_tensor {
+    at::Tensor t;
+};
+
+namespace {
+
+ct_tensor *wrap(at::Tensor t) { return new ct_tensor{std::move(t)}; }
+
+at::ScalarType scalar_type(int dtype) {
+    switch (dtype) {
+    case CT_FLOAT32: return at::kFloat;
+    case CT_FLOAT64: return at::kDouble;
+    case CT_INT64: return at::kLong;
+    case CT_UINT8: return at::kByte;
+    case CT_BOOL: return at::kBool;
+    case CT_INT32: return at::kInt;
+    case CT_INT16: return at::kShort;
+    case CT_INT8: return at::kChar;
+    case CT_FLOAT16: return at::kHalf;
+    case CT_BFLOAT16: return at::kBFloat16;
+    }
+    throw std::invalid_argument("unknown dtype code " + std::to_string(dtype));
+}
+
+int dtype_code(at::ScalarType s) {
+    switch (s) {
+    case at::kFloat: return CT_FLOAT32;
+    case at::kDouble: return CT_FLOAT64;
+    case at::kLong: return CT_INT64;
+    case at::kByte: return CT_UINT8;
+    case at::kBool: return CT_BOOL;
+    case at::kInt: return CT_INT32;
+    case at::kShort: return CT_INT16;
+    case at::kChar: return CT_INT8;
+    case at::kHalf: return CT_FLOAT16;
+    case at::kBFloat16: return CT_BFLOAT16;
+    default: throw std::invalid_argument(std::string("unsupported scalar type ") + c10::toString(s));
+    }
+}
+
+at::IntArrayRef dims(const int64_t *p, int n) { return at::IntArrayRef(p, static_cast<size_t>(n)); }
+
+std::vector<at::Tensor> tensors(ct_tensor *const *ts, int n) {
+    std::vector<at::Tensor> v;
+    v.reserve(n);
+    for (int i = 0; i < n; ++i) v.push_back(ts[i]->t);
+    return v;
+}
+
+c10::optional<at::Tensor> opt(const ct_tensor *t) {
+    if (!t) return c10::nullopt;
+    return t->t;
+}
+
+at::MemoryFormat memory_format(int code) {
+    return code == 1 ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+}
+
+}  // namespace
+
+namespace {
+at::Tensor binary(int op, const at::Tensor &x, const at::Tensor &y) {
+    switch (op) {
+    case CT_ADD: return x + y;
+    case CT_SUB: return x - y;
+    case CT_MUL: return x * y;
+    case CT_DIV: return x / y;
+    case CT_POW: return x.pow(y);
+    case CT_MAXIMUM: return at::maximum(x, y);
+    case CT_MINIMUM: return at::minimum(x, y);
+    case CT_EQ: return x.eq(y);
+    case CT_NE: return x.ne(y);
+    case CT_LT: return x.lt(y);
+    case CT_LE: return x.le(y);
+    case CT_GT: return x.gt(y);
+    case CT_GE: return x.ge(y);
+    case CT_MATMUL: return x.matmul(y);
+    case CT_LOGICAL_AND: return x.logical_and(y);
+    case CT_LOGICAL_OR: return x.logical_or(y);
+    case CT_REMAINDER: return x.remainder(y);
+    }
+    throw std::invalid_argument("unknown binary op " + std::to_string(op));
+}
+}  // namespace
+
+extern "C" {
+
+int ct_dtype_size(int dtype) {
+    CT_GUARD(-1, return static_cast<int>(c10::elementSize(scalar_type(dtype)));)
+}
+
+void ct_free(ct_tensor *t) { delete t; }
+
+ct_tensor *ct_from_bytes(const void *data, size_t nbytes, int dtype, const int64_t *shape, int ndim) {
+    CT_GUARD(nullptr, {
+        auto st = scalar_type(dtype);
+        auto t = at::empty(dims(shape, ndim), at::TensorOptions().dtype(st));
+        size_t want = static_cast<size_t>(t.numel()) * c10::elementSize(st);
+        if (want != nbytes)
+            throw std::invalid_argument("byte count " + std::to_string(nbytes) + " does not match shape " +
+                                        c10::str(t.sizes()) + " of " + c10::toString(st) + " (" +
+                                        std::to_string(want) + " bytes)");
+        if (nbytes) std::memcpy(t.data_ptr(), data, nbytes);
+        return wrap(t);
+    })
+}
+
+ct_tensor *ct_factory(int kind, int dtype, const int64_t *shape, int ndim) {
+    CT_GUARD(nullptr, {
+        auto o = at::TensorOptions().dtype(scalar_type(dtype));
+        auto s = dims(shape, ndim);
+        switch (kind) {
+        case 0: return wrap(at::zeros(s, o));
+        case 1: return wrap(at::ones(s, o));
+        case 2: return wrap(at::empty(s, o));
+        case 3: return wrap(at::rand(s, o));
+        case 4: return wrap(at::randn(s, o));
+        }
+        throw std::invalid_argument("unknown factory kind");
+    })
+}
+
+ct_tensor *ct_full(double value, int dtype, const int64_t *shape, int ndim) {
+    CT_GUARD(nullptr, return wrap(at::full(dims(shape, ndim), value, at::TensorOptions().dtype(scalar_type(dtype))));)
+}
+
+ct_tensor *ct_arange(double start, double end, double step, int dtype) {
+    CT_GUARD(nullptr, return wrap(at::arange(start, end, step, at::TensorOptions().dtype(scalar_type(dtype))));)
+}
+
+ct_tensor *ct_randint(int64_t low, int64_t high, const int64_t *shape, int ndim) {
+    CT_GUARD(nullptr, return wrap(at::randint(low, high, dims(shape, ndim), at::TensorOptions().dtype(at::kLong)));)
+}
+
+ct_tensor *ct_randperm(int64_t n) { CT_GUARD(nullptr, return wrap(at::randperm(n));) }
+
+int ct_ndim(const ct_tensor *t) { CT_GUARD(-1, return static_cast<int>(t->t.dim());) }
+
+int ct_shape(const ct_tensor *t, int64_t *out, int cap) {
+    CT_GUARD(-1, {
+        int n = static_cast<int>(t->t.dim());
+        for (int i = 0; i < n && i < cap; ++i) out[i] = t->t.size(i);
+        return n;
+    })
+}
+
+int ct_strides(const ct_tensor *t, int64_t *out, int cap) {
+    CT_GUARD(-1, {
+        int n = static_cast<int>(t->t.dim());
+        for (int i = 0; i < n && i < cap; ++i) out[i] = t->t.stride(i);
+        return n;
+    })
+}
+
+int ct_get_dtype(const ct_tensor *t) { CT_GUARD(-1, return dtype_code(t->t.scalar_type());) }
+
+int64_t ct_numel(const ct_tensor *t) { CT_GUARD(-1, return t->t.numel();) }
+
+int ct_is_contiguous(const ct_tensor *t, int mf) { CT_GUARD(-1, return t->t.is_contiguous(memory_format(mf)) ? 1 : 0;) }
+
+int ct_copy_out(const ct_tensor *t, void *dst, size_t nbytes) {
+    CT_GUARD(-1, {
+        auto c = t->t.detach().contiguous();
+        size_t have = static_cast<size_t>(c.numel()) * c.element_size();
+        if (have != nbytes)
+            throw std::invalid_argument("destination holds " + std::to_string(nbytes) + " bytes, tensor has " +
+                                        std::to_string(have));
+        if (nbytes) std::memcpy(dst, c.data_ptr(), nbytes);
+        return 0;
+    })
+}
+
+int ct_item(const ct_tensor *t, double *out) {
+    CT_GUARD(-1, {
+        *out = t->t.item().toDouble();
+        return 0;
+    })
+}
+
+ct_tensor *ct_to_dtype(const ct_tensor *t, int dtype) { CT_GUARD(nullptr, return wrap(t->t.to(scalar_type(dtype)));) }
+ct_tensor *ct_contiguous(const ct_tensor *t, int mf) { CT_GUARD(nullptr, return wrap(t->t.contiguous(memory_format(mf)));) }
+ct_tensor *ct_clone(const ct_tensor *t) { CT_GUARD(nullptr, return wrap(t->t.clone());) }
+ct_tensor *ct_detach(const ct_tensor *t) { CT_GUARD(nullptr, return wrap(t->t.detach());) }
+ct_tensor *ct_share(const ct_tensor *t) { CT_GUARD(nullptr, return wrap(t->t);) }
+
+// ---------- shape ----------
+
+ct_tensor *ct_reshape(const ct_tensor *t, const int64_t *s, int n) { CT_GUARD(nullptr, return wrap(t->t.reshape(dims(s, n)));) }
+ct_tensor *ct_permute(const ct_tensor *t, const int64_t *d, int n) { CT_GUARD(nullptr, return wrap(t->t.permute(dims(d, n)));) }
+ct_tensor *ct_transpose(const ct_tensor *t, int64_t a, int64_t b) { CT_GUARD(nullptr, return wrap(t->t.transpose(a, b));) }
+ct_tensor *ct_expand(const ct_tensor *t, const int64_t *s, int n) { CT_GUARD(nullptr, return wrap(t->t.expand(dims(s, n)));) }
+ct_tensor *ct_slice(const ct_tensor *t, int64_t dim, int64_t start, int64_t end, int64_t step) {
+    CT_GUARD(nullptr, return wrap(t->t.slice(dim, start, end, step));)
+}
+ct_tensor *ct_select(const ct_tensor *t, int64_t dim, int64_t index) { CT_GUARD(nullptr, return wrap(t->t.select(dim, index));) }
+ct_tensor *ct_squeeze(const ct_tensor *t, int64_t dim) { CT_GUARD(nullptr, return wrap(t->t.squeeze(dim));) }
+ct_tensor *ct_unsqueeze(const ct_tensor *t, int64_t dim) { CT_GUARD(nullptr, return wrap(t->t.unsqueeze(dim));) }
+ct_tensor *ct_flatten(const ct_tensor *t, int64_t s, int64_t e) { CT_GUARD(nullptr, return wrap(t->t.flatten(s, e));) }
+ct_tensor *ct_flip(const ct_tensor *t, const int64_t *d, int n) { CT_GUARD(nullptr, return wrap(t->t.flip(dims(d, n)));) }
+ct_tensor *ct_cat(ct_tensor *const *ts, int n, int64_t dim) { CT_GUARD(nullptr, return wrap(at::cat(tensors(ts, n), dim));) }
+ct_tensor *ct_stack(ct_tensor *const *ts, int n, int64_t dim) { CT_GUARD(nullptr, return wrap(at::stack(tensors(ts, n), dim));) }
+ct_tensor *ct_index_select(const ct_tensor *t, int64_t dim, const ct_tensor *i) {
+    CT_GUARD(nullptr, return wrap(t->t.index_select(dim, i->t));)
+}
+ct_tensor *ct_gather(const ct_tensor *t, int64_t dim, const ct_tensor *i) { CT_GUARD(nullptr, return wrap(t->t.gather(dim, i->t));) }
+ct_tensor *ct_where(const ct_tensor *c, const ct_tensor *a, const ct_tensor *b) {
+    CT_GUARD(nullptr, return wrap(at::where(c->t, a->t, b->t));)
+}
+ct_tensor *ct_masked_select(const ct_tensor *t, const ct_tensor *m) { CT_GUARD(nullptr, return wrap(t->t.masked_select(m->t));) }
+
+// ---------- elementwise ----------
+
+ct_tensor *ct_unary(int op, const ct_tensor *a) {
+    CT_GUARD(nullptr, {
+        const at::Tensor &x = a->t;
+        switch (op) {
+        case CT_NEG: return wrap(x.neg());
+        case CT_EXP: return wrap(x.exp());
+        case CT_LOG: return wrap(x.log());
+        case CT_SQRT: return wrap(x.sqrt());
+        case CT_ABS: return wrap(x.abs());
+        case CT_RELU: return wrap(x.relu());
+        case CT_SIGMOID: return wrap(x.sigmoid());
+        case CT_TANH: return wrap(x.tanh());
+        case CT_SIGN: return wrap(x.sign());
+        case CT_FLOOR: return wrap(x.floor());
+        case CT_CEIL: return wrap(x.ceil());
+        case CT_ROUND: return wrap(x.round());
+        case CT_RSQRT: return wrap(x.rsqrt());
+        case CT_LOGICAL_NOT: return wrap(x.logical_not());
+        case CT_SQUARE: return wrap(x.square());
+        }
+        throw std::invalid_argument("unknown unary op " + std::to_string(op));
+    })
+}
+
+
+ct_tensor *ct_binary(int op, const ct_tensor *a, const ct_tensor *b) { CT_GUARD(nullptr, return wrap(binary(op, a->t, b->t));) }
+
+ct_tensor *ct_scalar(int op, const ct_tensor *a, double s, int reverse) {
+    CT_GUARD(nullptr, {
+        // A 0-dim tensor takes part in type promotion like a Python scalar.
+        at::Tensor st = at::scalar_tensor(s, at::TensorOptions().dtype(at::kDouble));
+        if (!a->t.is_floating_point() && s == static_cast<double>(static_cast<int64_t>(s)))
+            st = at::scalar_tensor(static_cast<int64_t>(s), at::TensorOptions().dtype(at::kLong));
+        return wrap(reverse ? binary(op, st, a->t) : binary(op, a->t, st));
+    })
+}
+
+ct_tensor *ct_clamp(const ct_tensor *a, int has_min, double mn, int has_max, double mx) {
+    CT_GUARD(nullptr, {
+        c10::optional<at::Scalar> lo = has_min ? c10::optional<at::Scalar>(mn) : c10::nullopt;
+        c10::optional<at::Scalar> hi = has_max ? c10::optional<at::Scalar>(mx) : c10::nullopt;
+        return wrap(at::clamp(a->t, lo, hi));
+    })
+}
+
+// ---------- reductions ----------
+
+ct_tensor *ct_reduce(int op, const ct_tensor *a, const int64_t *d, int nd, int keepdim) {
+    CT_GUARD(nullptr, {
+        const at::Tensor &x = a->t;
+        std::vector<int64_t> all;
+        if (nd == 0) {
+            for (int64_t i = 0; i < x.dim(); ++i) all.push_back(i);
+            d = all.data();
+            nd = static_cast<int>(all.size());
+        }
+        auto ds = dims(d, nd);
+        bool k = keepdim != 0;
+        switch (op) {
+        case CT_SUM: return wrap(x.sum(ds, k));
+        case CT_MEAN: return wrap(x.mean(ds, k));
+        case CT_AMAX: return wrap(x.amax(ds, k));
+        case CT_AMIN: return wrap(x.amin(ds, k));
+        case CT_PROD: {
+            at::Tensor r = x;
+            std::vector<int64_t> sorted(ds.begin(), ds.end());
+            for (auto &v : sorted) if (v < 0) v += x.dim();
+            std::sort(sorted.rbegin(), sorted.rend());
+            for (auto v : sorted) r = r.prod(v, k);
+            return wrap(r);
+        }
+        case CT_VAR: return wrap(x.var(ds, false, k));
+        case CT_STD: return wrap(x.std(ds, false, k));
+        }
+        throw std::invalid_argument("unknown reduction " + std::to_string(op));
+    })
+}
+
+ct_tensor *ct_argext(const ct_tensor *a, int64_t dim, int keepdim, int is_max) {
+    CT_GUARD(nullptr, {
+        c10::optional<int64_t> d = dim < -64 ? c10::nullopt : c10::optional<int64_t>(dim);
+        return wrap(is_max ? a->t.argmax(d, keepdim != 0) : a->t.argmin(d, keepdim != 0));
+    })
+}
+
+int ct_topk(const ct_tensor *a, int64_t k, int64_t dim, int largest, int sorted, ct_tensor **v, ct_tensor **i) {
+    CT_GUARD(-1, {
+        auto r = a->t.topk(k, dim, largest != 0, sorted != 0);
+        *v = wrap(std::get<0>(r));
+        *i = wrap(std::get<1>(r));
+        return 0;
+    })
+}
+
+int ct_sort(const ct_tensor *a, int64_t dim, int descending, ct_tensor **v, ct_tensor **i) {
+    CT_GUARD(-1, {
+        auto r = a->t.sort(dim, descending != 0);
+        *v = wrap(std::get<0>(r));
+        *i = wrap(std::get<1>(r));
+        return 0;
+    })
+}
+
+// ---------- nn ----------
+
+ct_tensor *ct_conv2d(const ct_tensor *x, const ct_tensor *w, const ct_tensor *b, const int64_t *stride,
+                     const int64_t *padding, const int64_t *dilation, int64_t groups) {
+    CT_GUARD(nullptr, {
+        return wrap(at::conv2d(x->t, w->t, opt(b), dims(stride, 2), dims(padding, 2), dims(dilation, 2), groups));
+    })
+}
+
+ct_tensor *ct_batch_norm(const ct_tensor *x, const ct_tensor *w, const ct_tensor *b, ct_tensor *rm, ct_tensor *rv,
+                         int training, double momentum, double eps) {
+    CT_GUARD(nullptr, {
+        return wrap(at::batch_norm(x->t, opt(w), opt(b), opt(rm), opt(rv), training != 0, momentum, eps,
+                                   at::globalContext().userEnabledCuDNN()));
+    })
+}
+
+ct_tensor *ct_max_pool2d(const ct_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p, int ceil_mode) {
+    CT_GUARD(nullptr, return wrap(at::max_pool2d(x->t, dims(k, 2), dims(s, 2), dims(p, 2), {1, 1}, ceil_mode != 0));)
+}
+
+ct_tensor *ct_adaptive_avg_pool2d(const ct_tensor *x, int64_t oh, int64_t ow) {
+    CT_GUARD(nullptr, return wrap(at::adaptive_avg_pool2d(x->t, {oh, ow}));)
+}
+
+ct_tensor *ct_linear(const ct_tensor *x, const ct_tensor *w, const ct_tensor *b) {
+    CT_GUARD(nullptr, return wrap(at::linear(x->t, w->t, opt(b)));)
+}
+
+ct_tensor *ct_softmax(const ct_tensor *x, int64_t dim, int log) {
+    CT_GUARD(nullptr, return wrap(log ? at::log_softmax(x->t, dim) : at::softmax(x->t, dim));)
+}
+
+ct_tensor *ct_cross_entropy(const ct_tensor *logits, const ct_tensor *target, double smoothing, int reduction) {
+    CT_GUARD(nullptr, {
+        if (reduction < 0 || reduction > 2) throw std::invalid_argument("reduction must be 0, 1 or 2");
+        return wrap(at::cross_entropy_loss(logits->t, target->t, {}, reduction, -100, smoothing));
+    })
+}
+
+ct_tensor *ct_interpolate(const ct_tensor *x, int64_t oh, int64_t ow, int mode, int align_corners) {
+    CT_GUARD(nullptr, {
+        namespace F = torch::nn::functional;
+        auto o = F::InterpolateFuncOptions().size(std::vector<int64_t>{oh, ow});
+        switch (mode) {
+        case CT_NEAREST: o.mode(torch::kNearest); break;
+        case CT_BILINEAR: o.mode(torch::kBilinear); break;
+        case CT_BICUBIC: o.mode(torch::kBicubic); break;
+        case CT_AREA: o.mode(torch::kArea); break;
+        default: throw std::invalid_argument("unknown interpolation mode " + std::to_string(mode));
+        }
+        if (align_corners >= 0) o.align_corners(align_corners != 0);
+        return wrap(F::interpolate(x->t, o));
+    })
+}
+
+ct_tensor *ct_pad(const ct_tensor *x, const int64_t *pads, int n, int mode, double value) {
+    CT_GUARD(nullptr, {
+        namespace F = torch::nn::functional;
+        auto o = F::PadFuncOptions(std::vector<int64_t>(pads, pads + n));
+        switch (mode) {
+        case 0: o.mode(torch::kConstant).value(value); break;
+        case 1: o.mode(torch::kReflect); break;
+        case 2: o.mode(torch::kReplicate); break;
+        default: throw std::invalid_argument("unknown pad mode " + std::to_string(mode));
+        }
+        return wrap(F::pad(x->t, o));
+    })
+}
+
+// ---------- in place ----------
+
+int ct_inplace(int op, ct_tensor *a, const ct_tensor *b, const ct_tensor *c, double alpha) {
+    CT_GUARD(-1, {
+        at::Tensor &x = a->t;
+        switch (op) {
+        case CT_IP_ADD: x.add_(b->t, alpha); return 0;
+        case CT_IP_MUL: x.mul_(b->t); return 0;
+        case CT_IP_COPY: x.copy_(b->t); return 0;
+        case CT_IP_ADDCMUL: x.addcmul_(b->t, c->t, alpha); return 0;
+        case CT_IP_ADDCDIV: x.addcdiv_(b->t, c->t, alpha); return 0;
+        case CT_IP_LERP: x.lerp_(b->t, alpha); return 0;
+        }
+        throw std::invalid_argument("unknown in-place op " + std::to_string(op));
+    })
+}
+
+int ct_inplace_scalar(ct_tensor *a, double s, int fill) {
+    CT_GUARD(-1, {
+        if (fill) a->t.fill_(s); else a->t.mul_(s);
+        return 0;
+    })
+}
+
+int ct_init(ct_tensor *a, int kind, double p, double q) {
+    CT_GUARD(-1, {
+        at::NoGradGuard g;
+        if (kind == 0) a->t.uniform_(p, q);
+        else if (kind == 1) a->t.normal_(p, q);
+        else throw std::invalid_argument("unknown initialiser");
+        return 0;
+    })
+}
+
+// ---------- autograd ----------
+
+int ct_set_requires_grad(ct_tensor *t, int r) { CT_GUARD(-1, { t->t.set_requires_grad(r != 0); return 0; }) }
+int ct_requires_grad(const ct_tensor *t) { CT_GUARD(-1, return t->t.requires_grad() ? 1 : 0;) }
+
+ct_tensor *ct_grad(const ct_tensor *t) {
+    CT_GUARD(nullptr, {
+        const at::Tensor &g = t->t.grad();
+        if (!g.defined()) {
+            ctorch::set_error("");
+            return nullptr;
+        }
+        return wrap(g);
+    })
+}
+
+int ct_zero_grad(ct_tensor *t) {
+    CT_GUARD(-1, {
+        auto &g = t->t.mutable_grad();
+        if (g.defined()) g = at::Tensor();
+        return 0;
+    })
+}
+
+int ct_backward(const ct_tensor *t, const ct_tensor *grad, int retain) {
+    CT_GUARD(-1, {
+        t->t.backward(grad ? grad->t : at::Tensor(), retain != 0 ? c10::optional<bool>(true) : c10::nullopt);
+        return 0;
+    })
+}
+
+int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *grad_outputs, ct_tensor *const *inputs,
+                     int n_in, int retain, int create, ct_tensor **out) {
+    CT_GUARD(-1, {
+        auto outs = tensors(outputs, n_out);
+        auto ins = tensors(inputs, n_in);
+        std::vector<at::Tensor> gouts;
+        if (grad_outputs) gouts = tensors(grad_outputs, n_out);
+        auto gs = torch::autograd::grad(outs, ins, gouts, retain != 0 ? c10::optional<bool>(true) : c10::nullopt,
+                                        create != 0, /*allow_unused=*/true);
+        for (int i = 0; i < n_in; ++i) out[i] = wrap(gs[i].defined() ? gs[i] : at::zeros_like(ins[i]));
+        return 0;
+    })
+}
+
+int ct_set_grad_enabled(int enabled) {
+    CT_GUARD(-1, {
+        bool prev = at::GradMode::is_enabled();
+        at::GradMode::set_enabled(enabled != 0);
+        return prev ? 1 : 0;
+    })
+}
+
+int ct_is_grad_enabled(void) { return at::GradMode::is_enabled() ? 1 : 0; }
+
+void *ct_inference_mode_enter(void) { CT_GUARD(nullptr, return new c10::InferenceMode(true);) }
+void ct_inference_mode_exit(void *guard) { delete static_cast<c10::InferenceMode *>(guard); }
+
+// ---------- runtime ----------
+
+void ct_manual_seed(uint64_t seed) { torch::manual_seed(seed); }
+
+int ct_set_num_threads(int n) {
+    CT_GUARD(-1, {
+        if (n < 1) throw std::invalid_argument("thread count must be at least 1");
+        at::set_num_threads(n);
+        return 0;
+    })
+}
+
+int ct_get_num_threads(void) { return at::get_num_threads(); }
+
+int64_t ct_rng_state(uint8_t *out, int64_t cap) {
+    CT_GUARD(-1, {
+        auto gen = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        auto st = gen.get_state();
+        int64_t n = st.numel();
+        if (out && cap >= n) std::memcpy(out, st.data_ptr(), static_cast<size_t>(n));
+        return n;
+    })
+}
+
+int ct_set_rng_state(const uint8_t *state, int64_t len) {
+    CT_GUARD(-1, {
+        auto gen = at::detail::getDefaultCPUGenerator();
+        auto st = at::empty({len}, at::TensorOptions().dtype(at::kByte));
+        std::memcpy(st.data_ptr(), state, static_cast<size_t>(len));
+        std::lock_guard<std::mutex> lock(gen.mutex());
+        gen.set_state(st);
+        return 0;
+    })
+}
+
+}  // extern "C"

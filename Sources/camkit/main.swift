@@ -1,0 +1,2 @@
+import CAMKit
+print(CAMKitVersion.string)
