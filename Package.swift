@@ -29,14 +29,16 @@ let package = Package(
                 .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_imgcodecs"),
             ]
         ),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5"),
         .target(name: "Torch", dependencies: ["CTorch"]),
-        .target(name: "CAMKit", dependencies: ["Torch", "CTorch"]),
+        .target(name: "CAMKit", dependencies: ["Torch", "CTorch", "CHDF5"]),
         .executableTarget(
             name: "camkit",
             dependencies: ["CAMKit", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: []),
-        .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "Torch"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
+        .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "Torch", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
