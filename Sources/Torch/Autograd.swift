@@ -100,6 +100,10 @@ public enum Autograd {
 
     /// Whether operations are being recorded on this thread.
     public static var isGradEnabled: Bool { ct_is_grad_enabled() == 1 }
+
+    /// Turns recording on or off for this thread; returns the previous state.
+    @discardableResult
+    public static func setGradEnabled(_ on: Bool) -> Bool { ct_set_grad_enabled(on ? 1 : 0) == 1 }
 }
 
 /// Runs `body` with gradient recording off (torch.no_grad), restoring the previous state.
