@@ -323,6 +323,16 @@ int ct_sort(const ct_tensor *a, int64_t dim, int descending, ct_tensor **v, ct_t
     })
 }
 
+int ct_svd(const ct_tensor *a, ct_tensor **u, ct_tensor **s, ct_tensor **vh) {
+    CT_GUARD(-1, {
+        auto r = at::linalg_svd(a->t, /*full_matrices=*/false);
+        *u = wrap(std::get<0>(r));
+        *s = wrap(std::get<1>(r));
+        *vh = wrap(std::get<2>(r));
+        return 0;
+    })
+}
+
 // ---------- nn ----------
 
 ct_tensor *ct_conv2d(const ct_tensor *x, const ct_tensor *w, const ct_tensor *b, const int64_t *stride,

@@ -113,6 +113,13 @@ extension Tensor {
         try pair("topk(\(k)) of \(shape)") { ct_topk(handle, Int64(k), Int64(dim), largest ? 1 : 0, sorted ? 1 : 0, $0, $1) }
     }
 
+    /// Reduced singular value decomposition `self = U diag(S) Vh`.
+    public func svd() throws -> (u: Tensor, s: Tensor, vh: Tensor) {
+        var u: OpaquePointer?, s: OpaquePointer?, vh: OpaquePointer?
+        try Tensor.status("svd of \(shape)", ct_svd(handle, &u, &s, &vh))
+        return (Tensor(owning: u!), Tensor(owning: s!), Tensor(owning: vh!))
+    }
+
     public func sort(dim: Int = -1, descending: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         try pair("sort") { ct_sort(handle, Int64(dim), descending ? 1 : 0, $0, $1) }
     }

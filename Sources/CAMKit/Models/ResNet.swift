@@ -117,6 +117,17 @@ public final class ResNet: Module {
         return ends
     }
 
+    /// Every tappable layer name, in forward order.
+    public var layerNames: [String] {
+        get throws {
+            if let cached = cachedLayerNames { return cached }
+            let names = try layerShapes(inputSize: 64).map(\.name)
+            cachedLayerNames = names
+            return names
+        }
+    }
+    private var cachedLayerNames: [String]?
+
     /// Every tappable layer name with its output shape for an input of `inputSize` pixels, in
     /// forward order (one dummy forward pass).
     public func layerShapes(inputSize: Int = 224) throws -> [(name: String, shape: [Int])] {

@@ -129,6 +129,9 @@ int ct_topk(const ct_tensor *a, int64_t k, int64_t dim, int largest, int sorted,
             ct_tensor **values, ct_tensor **indices);
 int ct_sort(const ct_tensor *a, int64_t dim, int descending, ct_tensor **values, ct_tensor **indices);
 
+/** Reduced SVD a = U diag(S) Vh of a matrix (or batch of matrices). */
+int ct_svd(const ct_tensor *a, ct_tensor **u, ct_tensor **s, ct_tensor **vh);
+
 /* ---------- neural-network functions ---------- */
 
 /** 2-D convolution; bias may be NULL. stride, padding, dilation: 2 values each. */

@@ -1,0 +1,31 @@
+# CAMKit: `make demo` and `make test` set up what they need (Debian packages), build and run.
+SHELL := /bin/bash
+APT_PACKAGES := libtorch-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libhdf5-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT ?= swift
+CAMKIT := .build/release/camkit
+
+.PHONY: deps build test demo bench clean
+
+## Install the Debian packages that are missing (a no-op when all are present).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product camkit
+
+## Run the whole test suite.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## The main job on the embedded default.
+demo: build
+	$(CAMKIT) demo
+
+clean:
+	rm -rf .build

@@ -1,0 +1,84 @@
+/// The class-activation-map methods CAMKit computes.
+public enum CAMMethod: String, CaseIterable, Sendable, Codable {
+    /// Zhou et al. 2016: head weights times the features that feed global average pooling.
+    case cam
+    /// Selvaraju et al. 2017: channel weights are the spatial mean of the gradients.
+    case gradCAM = "gradcam"
+    /// Chattopadhay et al. 2018: weights from second/third-order gradient terms.
+    case gradCAMPlusPlus = "gradcam++"
+    /// Fu et al. 2020: gradients weighted by normalised activations.
+    case xGradCAM = "xgradcam"
+    /// Jiang et al. 2021: elementwise ReLU(gradient) times activation.
+    case layerCAM = "layercam"
+    /// Draelos & Carin 2020: elementwise gradient times activation.
+    case hiResCAM = "hirescam"
+    /// Wang et al. 2020: each channel masks the input; weights are the softmax of the masked scores.
+    case scoreCAM = "scorecam"
+    /// Muhammad & Yeasin 2020: first principal component of the activations (class-agnostic).
+    case eigenCAM = "eigencam"
+
+    /// Whether the method needs gradients of the score with respect to the activations.
+    public var needsGradients: Bool {
+        switch self {
+        case .gradCAM, .gradCAMPlusPlus, .xGradCAM, .layerCAM, .hiResCAM: return true
+        case .cam, .scoreCAM, .eigenCAM: return false
+        }
+    }
+
+    /// Parses a command-line name (`cam gradcam gradcam++ xgradcam layercam hirescam scorecam eigencam`).
+    public init(name: String) throws {
+        guard let m = CAMMethod(rawValue: name.lowercased()) else {
+            throw ExplainError.unknownMethod(name, valid: CAMMethod.allCases.map(\.rawValue))
+        }
+        self = m
+    }
+}
+
+/// What is differentiated (or read) for a target class.
+public enum ScoreKind: String, Sendable, Codable {
+    /// The class logit (pre-softmax).
+    case logit
+    /// The softmax probability, like the tutorial's `pred[:, class_idx]` on a softmax head.
+    case softmax
+}
+
+/// Which classes each image is explained for.
+public enum TargetSelection: Sendable {
+    /// The top-1 predicted class.
+    case predicted
+    /// The k most probable classes.
+    case topK(Int)
+    /// The same explicit classes for every image.
+    case classes([Int])
+    /// One class per image (for example the ground-truth label).
+    case perImage([Int])
+}
+
+/// How a raw map is scaled to [0, 1].
+public enum MapNormalization: String, Sendable, Codable, CaseIterable {
+    /// The tutorial: divide by the maximum, no ReLU. A map whose maximum is not positive becomes all zeros.
+    case tutorial
+    /// ReLU, then min-max to [0, 1] (pytorch-grad-cam, torchcam). A constant map becomes all zeros.
+    case standard
+}
+
+/// Errors from explaining.
+public enum ExplainError: Error, CustomStringConvertible, Sendable {
+    case unknownMethod(String, valid: [String])
+    case classOutOfRange(Int, classes: Int)
+    case camNeedsLastLayer(layer: String, lastLayer: String)
+    case invalidRequest(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownMethod(name, valid):
+            return "unknown method '\(name)'; valid methods: \(valid.joined(separator: ", "))"
+        case let .classOutOfRange(c, classes):
+            return "class \(c) is out of range: the model has \(classes) classes (0...\(classes - 1))"
+        case let .camNeedsLastLayer(layer, last):
+            return "CAM is defined only at the layer that feeds global average pooling ('\(last)'), not at '\(layer)'; use gradcam for other layers"
+        case let .invalidRequest(reason):
+            return reason
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Torch
+
+/// Normalising and resizing raw maps.
+public enum MapPostprocessing {
+    /// Scales a raw map ([h, w] or [N, h, w]) to [0, 1] per map. Never produces NaN: see `MapNormalization`.
+    public static func normalize(_ raw: Tensor, mode: MapNormalization) throws -> Tensor {
+        let batched = raw.rank == 3 ? raw : try raw.unsqueeze(0)
+        let out: Tensor
+        switch mode {
+        case .tutorial:
+            let peak = try batched.max(dims: [1, 2], keepDim: true)
+            let safe = try Tensor.where(peak.gt(0), peak, Tensor.ones([], dtype: peak.dtype))
+            out = try Tensor.where(peak.gt(0), batched / safe, Tensor.zeros([], dtype: batched.dtype))
+        case .standard:
+            let r = try batched.relu()
+            let lo = try r.min(dims: [1, 2], keepDim: true)
+            let range = try r.max(dims: [1, 2], keepDim: true) - lo
+            let safe = try Tensor.where(range.gt(0), range, Tensor.ones([], dtype: range.dtype))
+            out = try Tensor.where(range.gt(0), (r - lo) / safe, Tensor.zeros([], dtype: r.dtype))
+        }
+        return raw.rank == 3 ? out : try out.squeeze(0)
+    }
+
+    /// Resizes a map ([h, w] or [N, h, w]) to `size` (height, width) like `cv2.resize`
+    /// (half-pixel centres, no antialiasing).
+    public static func upsample(_ map: Tensor, to size: (Int, Int), mode: InterpolationMode = .bilinear) throws -> Tensor {
+        let batched = map.rank == 3 ? try map.unsqueeze(1) : try map.unsqueeze(0).unsqueeze(0)
+        let up = try Functional.interpolate(batched, size: size, mode: mode, alignCorners: mode == .nearest ? nil : false)
+        return map.rank == 3 ? try up.squeeze(1) : try up[0][0]
+    }
+}
