@@ -405,16 +405,18 @@ ct_tensor *ct_pad(const ct_tensor *x, const int64_t *pads, int n, int mode, doub
 
 // ---------- in place ----------
 
-int ct_inplace(int op, ct_tensor *a, const ct_tensor *b, const ct_tensor *c, double alpha) {
+int ct_inplace(int op, ct_tensor *a, const ct_tensor *b, const ct_tensor *c, double alpha_value) {
     CT_GUARD(-1, {
         at::Tensor &x = a->t;
+        // Integral tensors take an integral alpha.
+        at::Scalar alpha = x.is_floating_point() ? at::Scalar(alpha_value) : at::Scalar(static_cast<int64_t>(alpha_value));
         switch (op) {
         case CT_IP_ADD: x.add_(b->t, alpha); return 0;
         case CT_IP_MUL: x.mul_(b->t); return 0;
         case CT_IP_COPY: x.copy_(b->t); return 0;
         case CT_IP_ADDCMUL: x.addcmul_(b->t, c->t, alpha); return 0;
         case CT_IP_ADDCDIV: x.addcdiv_(b->t, c->t, alpha); return 0;
-        case CT_IP_LERP: x.lerp_(b->t, alpha); return 0;
+        case CT_IP_LERP: x.lerp_(b->t, alpha_value); return 0;
         }
         throw std::invalid_argument("unknown in-place op " + std::to_string(op));
     })

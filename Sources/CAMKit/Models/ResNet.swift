@@ -132,6 +132,9 @@ public final class ResNet: Module {
     /// forward order (one dummy forward pass).
     public func layerShapes(inputSize: Int = 224) throws -> [(name: String, shape: [Int])] {
         let tap = TapRecorder(wanted: [], recordAll: true)
+        let wasTraining = isTraining
+        eval()
+        defer { train(wasTraining) }
         _ = try withInferenceMode { try forward(Tensor.zeros([1, 3, inputSize, inputSize]), tap) }
         return tap.order.map { ($0, tap.activations[$0]!.shape) }
     }

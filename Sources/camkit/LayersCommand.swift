@@ -1,0 +1,49 @@
+import ArgumentParser
+import CAMKit
+import Foundation
+import Torch
+
+/// `camkit layers`: every tappable layer with its output shape and parameters, like `model.summary()`.
+struct LayersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "layers",
+        abstract: "List the layers that can be explained, with output shapes and parameter counts."
+    )
+
+    @Option(help: "Model file (CAMKit checkpoint, torchvision safetensors, Keras .h5). Omit to list an --arch with random weights.")
+    var model: String?
+
+    @Option(help: "Architecture (\(ResNetSpec.knownArchitectures.joined(separator: ", "))).")
+    var arch: String?
+
+    @Option(help: "Number of classes.")
+    var classes: Int?
+
+    @Option(help: "Square input size in pixels.")
+    var inputSize: Int = 224
+
+    @Flag(help: "Print JSON: [{name, shape, parameters}].")
+    var json = false
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func run() throws {
+        do {
+            try runtime.apply()
+            let network: ResNet
+            if let model {
+                network = try ModelLoader.load(URL(fileURLWithPath: model), arch: arch, classes: classes).model
+            } else if let arch {
+                network = try ResNet(ResNetSpec.named(arch, classes: classes ?? 1000))
+            } else {
+                throw ValidationError("give --model FILE or --arch NAME")
+            }
+            let summary = try LayerSummary(model: network, inputSize: inputSize)
+            print(json ? try summary.json() : summary.table())
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw fail(error)
+        }
+    }
+}

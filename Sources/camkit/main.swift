@@ -1,2 +1,0 @@
-import CAMKit
-print(CAMKitVersion.string)
