@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "CAMKit", targets: ["CAMKit"]),
         .executable(name: "camkit", targets: ["camkit"]),
+        .executable(name: "camkit-bench", targets: ["CAMKitBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,6 +37,7 @@ let package = Package(
             name: "camkit",
             dependencies: ["CAMKit", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(name: "CAMKitBench", dependencies: ["CAMKit", "Torch"], path: "Benchmarks/CAMKitBench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
         .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "Torch", "TestSupport"]),

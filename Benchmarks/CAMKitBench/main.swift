@@ -1,0 +1,44 @@
+// camkit-bench: timing runs that the scripts in Benchmarks/ compare side by side with peers.
+// Usage: camkit-bench forward --arch resnet50 --batch 16 --iters 10 --threads 2
+import CAMKit
+import Foundation
+import Torch
+
+func argument(_ name: String, _ fallback: String) -> String {
+    let args = CommandLine.arguments
+    if let i = args.firstIndex(of: "--\(name)"), i + 1 < args.count { return args[i + 1] }
+    return fallback
+}
+
+func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+}
+
+/// Median and minimum of `iters` timed runs after one warm-up.
+func measure(iters: Int, _ body: () throws -> Void) rethrows -> (median: Double, min: Double) {
+    try body()
+    var times: [Double] = []
+    for _ in 0..<iters { times.append(try milliseconds(body)) }
+    times.sort()
+    return (times[times.count / 2], times[0])
+}
+
+let mode = CommandLine.arguments.dropFirst().first ?? "forward"
+let batch = Int(argument("batch", "1"))!
+let iters = Int(argument("iters", "10"))!
+try Runtime.setThreads(Int(argument("threads", "2")))
+Runtime.manualSeed(0)
+let model = try ResNet(ResNetSpec.named(argument("arch", "resnet50"), classes: 1000))
+model.eval()
+let x = try Tensor.randn([batch, 3, 224, 224])
+
+switch mode {
+case "forward":
+    let t = try measure(iters: iters) { _ = try withInferenceMode { try model(x) } }
+    print(String(format: "{\"impl\":\"swift\",\"batch\":%d,\"median_ms\":%.3f,\"min_ms\":%.3f}", batch, t.median, t.min))
+default:
+    FileHandle.standardError.write(Data("unknown mode \(mode)\n".utf8))
+    exit(2)
+}
