@@ -324,14 +324,16 @@ int ctcv_contours_copy(const ctcv_contours *c, int32_t *points, int32_t *offsets
 int ctcv_contour_area(const void *points, int n, int depth, int oriented, double *out) {
     CV_GUARD(-1,
         if (!out) fail("null output pointer");
-        *out = cv::contourArea(points_mat(points, n, depth), oriented != 0);
+        cv::Mat pts = points_mat(points, n, depth);
+        *out = n == 0 ? 0.0 : cv::contourArea(pts, oriented != 0);
         return 0;)
 }
 
 int ctcv_min_area_rect(const void *points, int n, int depth, float *out5) {
     CV_GUARD(-1,
         if (!out5) fail("null output pointer");
-        cv::RotatedRect r = cv::minAreaRect(points_mat(points, n, depth));
+        cv::Mat pts = points_mat(points, n, depth);
+        cv::RotatedRect r = n == 0 ? cv::RotatedRect() : cv::minAreaRect(pts);
         out5[0] = r.center.x;
         out5[1] = r.center.y;
         out5[2] = r.size.width;
@@ -356,7 +358,8 @@ int ctcv_box_points(const float *rect5, float *out8) {
 int ctcv_bounding_rect(const void *points, int n, int depth, int32_t *out4) {
     CV_GUARD(-1,
         if (!out4) fail("null output pointer");
-        cv::Rect r = cv::boundingRect(points_mat(points, n, depth));
+        cv::Mat pts = points_mat(points, n, depth);
+        cv::Rect r = n == 0 ? cv::Rect() : cv::boundingRect(pts);
         out4[0] = r.x;
         out4[1] = r.y;
         out4[2] = r.width;

@@ -186,7 +186,9 @@ int ctcv_contours_copy(const ctcv_contours *c, int32_t *points, int32_t *offsets
 
 /*
  * Point lists: `points` holds 2 * n values (x, y pairs) of `depth`
- * CTCV_DEPTH_32S (int32_t) or CTCV_DEPTH_32F (float).
+ * CTCV_DEPTH_32S (int32_t) or CTCV_DEPTH_32F (float). An empty list (n = 0)
+ * gives area 0, an all-zero rotated rect and an all-zero bounding rect
+ * (OpenCV itself asserts on some of these).
  */
 
 /** cv::contourArea (signed when `oriented` is non-zero). */

@@ -1,0 +1,81 @@
+/// An integer pixel position (x to the right, y down).
+public struct Point2i: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var x: Int
+    public var y: Int
+    public init(x: Int, y: Int) { self.x = x; self.y = y }
+    public init(_ x: Int, _ y: Int) { self.x = x; self.y = y }
+    public var description: String { "(\(x), \(y))" }
+}
+
+/// A sub-pixel position in OpenCV's single precision.
+public struct Point2f: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var x: Float
+    public var y: Float
+    public init(x: Float, y: Float) { self.x = x; self.y = y }
+    public init(_ x: Float, _ y: Float) { self.x = x; self.y = y }
+    public var description: String { "(\(x), \(y))" }
+}
+
+/// An axis-aligned integer rectangle: columns `x ..< x + width`, rows `y ..< y + height` (`cv::Rect`).
+public struct Rect2i: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var x: Int
+    public var y: Int
+    public var width: Int
+    public var height: Int
+    public init(x: Int, y: Int, width: Int, height: Int) {
+        self.x = x; self.y = y; self.width = width; self.height = height
+    }
+    public var description: String { "Rect2i(x: \(x), y: \(y), width: \(width), height: \(height))" }
+}
+
+/// A rotated rectangle as `cv::minAreaRect` returns it: centre, side lengths, angle in degrees.
+public struct RotatedRect: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var center: Point2f
+    public var width: Float
+    public var height: Float
+    /// Degrees; OpenCV 4.5+ reports minAreaRect angles in (0, 90].
+    public var angle: Float
+    public init(center: Point2f, width: Float, height: Float, angle: Float) {
+        self.center = center; self.width = width; self.height = height; self.angle = angle
+    }
+    public var description: String { "RotatedRect(center: \(center), size: \(width)x\(height), angle: \(angle))" }
+}
+
+extension Array where Element == Point2i {
+    /// x, y pairs as int32, the shim's point layout.
+    var flattenedInt32: [Int32] {
+        var out = [Int32](repeating: 0, count: count * 2)
+        for (i, p) in enumerated() {
+            out[2 * i] = Int32(clamping: p.x)
+            out[2 * i + 1] = Int32(clamping: p.y)
+        }
+        return out
+    }
+}
+
+extension Array where Element == Point2f {
+    /// x, y pairs as float32, the shim's point layout.
+    var flattenedFloat32: [Float] {
+        var out = [Float](repeating: 0, count: count * 2)
+        for (i, p) in enumerated() {
+            out[2 * i] = p.x
+            out[2 * i + 1] = p.y
+        }
+        return out
+    }
+}
+
+/// Polygons flattened for the shim: x, y pairs and offsets (`offsets[i] ..< offsets[i+1]` is polygon i).
+func flattenPolygons(_ polygons: [[Point2i]]) -> (points: [Int32], offsets: [Int32]) {
+    var points: [Int32] = []
+    points.reserveCapacity(polygons.reduce(0) { $0 + $1.count } * 2)
+    var offsets: [Int32] = [0]
+    for poly in polygons {
+        for p in poly {
+            points.append(Int32(clamping: p.x))
+            points.append(Int32(clamping: p.y))
+        }
+        offsets.append(Int32(clamping: points.count / 2))
+    }
+    return (points, offsets)
+}
