@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         .target(
@@ -32,7 +33,10 @@ let package = Package(
         ),
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5"),
         .target(name: "Torch", dependencies: ["CTorch"]),
-        .target(name: "CAMKit", dependencies: ["Torch", "CTorch", "CHDF5"]),
+        .target(
+            name: "CAMKit",
+            dependencies: ["Torch", "CTorch", "CHDF5", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .executableTarget(
             name: "camkit",
             dependencies: ["CAMKit", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
