@@ -1,0 +1,95 @@
+import ArgumentParser
+import CAMKit
+import Foundation
+import Torch
+
+/// `camkit explain`: class activation maps for image files.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Write class activation maps of images as overlays (and raw maps) with explain.json.",
+        discussion: "Methods: \(CAMMethod.allCases.map(\.rawValue).joined(separator: " ")). Files: <image stem>.<method>.<layer>.<class>.png (and .npy with --raw)."
+    )
+
+    @Argument(help: "Image files (JPEG, PNG, WebP, BMP).")
+    var images: [String]
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(name: .customLong("method"), parsing: .upToNextOption, help: "One or more methods.")
+    var methods: [String] = ["gradcam"]
+
+    @Option(name: .customLong("layer"), parsing: .upToNextOption, help: "One or more layer names (see `camkit layers`). Default: the layer feeding global average pooling.")
+    var layers: [String] = []
+
+    @Option(name: .customLong("class"), parsing: .upToNextOption, help: "auto (the predicted class) or class indices.")
+    var classes: [String] = ["auto"]
+
+    @Option(help: "Score to explain: logit or softmax.")
+    var score: ScoreKind = .logit
+
+    @Option(help: "Map normalisation: tutorial (divide by max) or standard (ReLU, min-max).")
+    var normalize: MapNormalization = .standard
+
+    @Option(help: "Colour map of the overlays (jet, viridis, inferno, turbo, ...).")
+    var colormap: String = "jet"
+
+    @Option(help: "Heatmap weight in the overlay.")
+    var alpha: Double = 0.5
+
+    @Option(help: "Upsampling of maps to the image size: bilinear or bicubic.")
+    var upsample: String = "bilinear"
+
+    @Flag(help: "Also write raw maps (feature resolution, before ReLU/normalisation) as float32 .npy.")
+    var raw = false
+
+    @Option(help: "Output directory.")
+    var out: String
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func run() throws {
+        do {
+            try runtime.apply()
+            let loaded = try model.load()
+            var options = ExplainOptions(methods: try methods.map(CAMMethod.init(name:)),
+                                         layers: layers.isEmpty ? [loaded.model.lastFeatureLayer] : layers)
+            options.classes = try parseClasses(classes)
+            options.score = score
+            options.normalization = normalize
+            guard let map = ColorMap(name: colormap) else {
+                throw ValidationError("unknown colour map '\(colormap)'; known: \(ColorMap.allCases.map(\.name).joined(separator: ", "))")
+            }
+            options.colorMap = map
+            options.alpha = alpha
+            switch upsample {
+            case "bilinear": options.upsampling = .bilinear
+            case "bicubic": options.upsampling = .bicubic
+            default: throw ValidationError("--upsample must be bilinear or bicubic")
+            }
+            options.writeRaw = raw
+            let report = try ExplainJob.run(images: images.map { URL(fileURLWithPath: $0) }, model: loaded, options: options,
+                                            outputDirectory: URL(fileURLWithPath: out))
+            for entry in report.images {
+                let best = entry.top5.first.map { "\($0.name) (class \($0.classIndex), p=\(String(format: "%.3f", $0.probability)))" } ?? "-"
+                print("\(entry.image): \(best); \(entry.files.count) files")
+            }
+            print("wrote \(URL(fileURLWithPath: out).appendingPathComponent("explain.json").path)")
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw fail(error)
+        }
+    }
+
+    private func parseClasses(_ values: [String]) throws -> [Int]? {
+        if values == ["auto"] { return nil }
+        return try values.map {
+            guard let c = Int($0) else { throw ValidationError("--class takes 'auto' or class indices, not '\($0)'") }
+            return c
+        }
+    }
+}
+
+extension ScoreKind: ExpressibleByArgument {}
+extension MapNormalization: ExpressibleByArgument {}
