@@ -62,6 +62,9 @@ import TestSupport
             let e = error as! ImagingError
             return e.message.contains("cannot open file") && e.message.contains("No such file") && e.path?.hasSuffix("missing.png") == true
         }
+        #expect {
+            _ = try ImageCodec.decode(contentsOf: ImagingFixture.url("decoded"))
+        } throws: { ($0 as! ImagingError).message.contains("Is a directory") }
         #expect(throws: ImagingError.self) { _ = try ImageCodec.decode(Data()) }
         // Still working afterwards.
         #expect(try Image(contentsOf: ImagingFixture.url("src.png")).width == 24)
