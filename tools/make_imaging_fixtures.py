@@ -6,17 +6,17 @@ EXIF orientation 6 and 8, 16-bit, grayscale, palette and RGBA PNGs), and what Op
 makes of them (.npy arrays, C order, RGB channel order) plus JSON for ragged results
 (contours, scalars). The Swift tests in Tests/CAMKitTests/Imaging*.swift read them.
 
-Regenerate (from the repository root):
-
-    tools/.venv/bin/pip install "opencv-python-headless==4.6.*" "numpy<2" pillow
-    tools/.venv/bin/python tools/make_imaging_fixtures.py
-
-opencv-python-headless 4.6 is built against NumPy 1.x and fails to import under NumPy 2.
-When tools/.venv must keep NumPy 2 (torch tooling), use a separate venv, e.g.
+Regenerate (from the repository root). opencv-python-headless 4.6 is built against NumPy 1.x
+and fails to import under NumPy 2, while tools/.venv holds NumPy 2 for the torch tooling, so
+give it a venv of its own inside tools/.venv (ignored by git like tools/.venv itself):
 
     python3.11 -m venv tools/.venv/imaging
     tools/.venv/imaging/bin/pip install "opencv-python-headless==4.6.*" "numpy<2" pillow
     tools/.venv/imaging/bin/python tools/make_imaging_fixtures.py
+
+In a venv that has NumPy 1.x the same works directly:
+`tools/.venv/bin/pip install "opencv-python-headless==4.6.*" "numpy<2" pillow` then
+`tools/.venv/bin/python tools/make_imaging_fixtures.py`.
 
 (the fixtures in the repository were made that way: opencv-python-headless 4.6.0.66,
 numpy 1.26.4, Pillow 13.0.0). Debian's OpenCV 4.6 is built without Intel IPP, so this
@@ -24,7 +24,6 @@ script turns IPP off in the wheel (cv2.ipp.setUseIPP(False)) to run the same cod
 The output is deterministic: running it twice gives identical files.
 """
 
-import io
 import json
 import os
 import sys

@@ -165,7 +165,11 @@ ctcv_mat *ctcv_read(const char *path) {
         // cv::imread only logs a warning for a missing file; say why instead.
         FILE *f = std::fopen(path, "rb");
         if (!f) fail(std::string("cannot open file: ") + std::strerror(errno));
+        errno = 0;
+        bool unreadable = std::fgetc(f) == EOF && std::ferror(f);
+        int err = errno;
         std::fclose(f);
+        if (unreadable) fail(std::string("cannot read file: ") + std::strerror(err));
         return own(rgb_from_bgr_color(cv::imread(path, cv::IMREAD_COLOR)));)
 }
 

@@ -62,9 +62,33 @@ import TestSupport
             let e = error as! ImagingError
             return e.message.contains("cannot open file") && e.message.contains("No such file") && e.path?.hasSuffix("missing.png") == true
         }
+        #expect {
+            _ = try ImageCodec.decode(contentsOf: ImagingFixture.url("decoded"))
+        } throws: { ($0 as! ImagingError).message.contains("Is a directory") }
         #expect(throws: ImagingError.self) { _ = try ImageCodec.decode(Data()) }
         // Still working afterwards.
         #expect(try Image(contentsOf: ImagingFixture.url("src.png")).width == 24)
+    }
+
+    /// Errors are per thread: concurrent good and bad decodes each get their own outcome.
+    @Test func concurrentDecodesKeepTheirOwnErrors() async throws {
+        let good = try Data(contentsOf: ImagingFixture.url("src.png"))
+        let expected = try ImageCodec.decode(good)
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<64 {
+                group.addTask {
+                    if i % 2 == 0 { return (try? ImageCodec.decode(good)) == expected }
+                    do {
+                        _ = try expected.resized(width: 0, height: i)
+                        return false
+                    } catch let e as ImagingError {
+                        return e.operation == "resize" && e.message.contains("positive")
+                    } catch { return false }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.count == 64 && outcomes.allSatisfy { $0 })
     }
 
     /// BMP is OpenCV's own writer: our bytes equal cv2.imencode's.

@@ -117,6 +117,12 @@ import TestSupport
         } } }
         #expect(try Image.addWeighted(src, 0.3, other, 0.7, gamma: 5) == ImagingFixture.image("color/addweighted_a03_b07_g5.npy"))
         #expect(try src.blended(with: other, alpha: 0.5) == ImagingFixture.image("color/addweighted_half.npy"))
+        // Float maps: the map and its rows reversed, 0.25 / 1.5 / -0.1.
+        let map = try ImagingFixture.map("resize/map_f32.npy")
+        var flipped = map
+        for y in 0..<map.height { for x in 0..<map.width { flipped[x, y] = map[x, map.height - 1 - y] } }
+        let mixed = try FloatMap.addWeighted(map, 0.25, flipped, 1.5, gamma: -0.1)
+        #expect(mixed == (try ImagingFixture.map("color/addweighted_f32.npy")))
         let small = try src.resized(width: 5, height: 5)
         #expect { _ = try src.blended(with: small) } throws: { ($0 as! ImagingError).message.contains("differ") }
     }

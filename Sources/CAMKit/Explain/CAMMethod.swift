@@ -58,8 +58,24 @@ public enum TargetSelection: Sendable {
 public enum MapNormalization: String, Sendable, Codable, CaseIterable {
     /// The tutorial: divide by the maximum, no ReLU. A map whose maximum is not positive becomes all zeros.
     case tutorial
-    /// ReLU, then min-max to [0, 1] (pytorch-grad-cam, torchcam). A constant map becomes all zeros.
+    /// ReLU, then min-max to [0, 1] (pytorch-grad-cam for every method; torchcam for every method but CAM).
+    /// A map with no positive value, or a constant one, becomes all zeros.
     case standard
+    /// Min-max to [0, 1] without ReLU, so negative evidence keeps its rank (torchcam's CAM).
+    /// A constant map becomes all zeros.
+    case minMax
+}
+
+/// How Score-CAM turns one activation channel into an input mask. The two PyTorch peers differ
+/// (both then multiply the input by the mask, score it and softmax the scores over channels).
+public enum ScoreCAMMasking: String, Sendable, Codable, CaseIterable {
+    /// Upsample the channel to the input size (bilinear, corners aligned), then min-max scale it to
+    /// [0, 1]: the paper's order and pytorch-grad-cam's.
+    case upsampleThenScale
+    /// Min-max scale the channel at feature resolution, then upsample it (bilinear, half-pixel
+    /// centres): torchcam's. (torchcam also subtracts the unmasked image's score, which the softmax
+    /// over channels cancels.)
+    case scaleThenUpsample
 }
 
 /// Errors from explaining.

@@ -33,6 +33,11 @@ public struct Explanation {
 /// parameters. At the layer that feeds global average pooling the gradient is closed form
 /// (head weight / hw for a logit), so no backward is needed there.
 ///
+/// Every method follows pytorch-grad-cam's arithmetic (eps values included; Eigen-CAM up to sign),
+/// which is the papers' where they are precise; `scoreCAMMasking` and `MapNormalization.minMax`
+/// reproduce torchcam where it differs (not its Grad-CAM++: see `ChannelWeighting.gradCAMPlusPlus`).
+/// Tests/CAMKitTests/ExplainParityTests.swift checks both against the libraries.
+///
 /// ```swift
 /// let explainer = Explainer(model: model)
 /// let e = try explainer.explain(batch, methods: [.cam, .gradCAM],
@@ -42,6 +47,8 @@ public final class Explainer {
     public let model: ResNet
     /// Images per masked forward pass in Score-CAM.
     public var scoreCAMBatchSize = 32
+    /// How Score-CAM builds its masks: pytorch-grad-cam's order (the default, the paper's) or torchcam's.
+    public var scoreCAMMasking: ScoreCAMMasking = .upsampleThenScale
 
     public init(model: ResNet) {
         self.model = model
@@ -77,10 +84,13 @@ public final class Explainer {
             let classTensor = try Tensor(classes.map(Int64.init), shape: [n, 1])
             var gradients: [String: Tensor] = [:]
             if !needsBackward.isEmpty {
-                let scores = score == .logit ? logits : try Functional.softmax(logits, dim: 1)
-                let objective = try scores.gather(dim: 1, index: classTensor).sum()
-                let inputs = needsBackward.map { activations[$0]! }
-                let grads = try Autograd.gradients(of: [objective], wrt: inputs, retainGraph: rank < ranks - 1)
+                // Grad mode on whatever the caller's mode, so that the softmax and gather are recorded.
+                let grads = try withGrad {
+                    let scores = score == .logit ? logits : try Functional.softmax(logits, dim: 1)
+                    let objective = try scores.gather(dim: 1, index: classTensor).sum()
+                    let inputs = needsBackward.map { activations[$0]! }
+                    return try Autograd.gradients(of: [objective], wrt: inputs, retainGraph: rank < ranks - 1)
+                }
                 for (name, g) in zip(needsBackward, grads) { gradients[name] = g }
             }
             try withNoGrad {
@@ -192,17 +202,26 @@ public final class Explainer {
         }
     }
 
-    /// Score-CAM: each channel, upsampled and min-max scaled, masks the input; the target's score on
-    /// each masked image, softmaxed over channels, weights the channels.
+    /// Score-CAM: each channel, upsampled and min-max scaled (in the order `scoreCAMMasking` says),
+    /// masks the input; the target's score on each masked image, softmaxed over channels, weights the channels.
     private func scoreCAM(_ a: Tensor, classes: Tensor, batch: Tensor, score: ScoreKind) throws -> Tensor {
         let s = a.shape, size = (batch.shape[2], batch.shape[3])
         let classList = try classes.flatten().scalars(as: Int64.self)
+        /// Per-channel min-max of [C, h, w] to [0, 1], with both peers' eps.
+        func scaled(_ x: Tensor) throws -> Tensor {
+            let lo = try x.min(dims: [1, 2], keepDim: true), hi = try x.max(dims: [1, 2], keepDim: true)
+            return try (x - lo) / (hi - lo + ChannelWeighting.scoreCAMMaskEps)
+        }
         var weights: [Tensor] = []
         try withInferenceMode {
             for n in 0..<s[0] {
-                let up = try Functional.interpolate(a[n].unsqueeze(0), size: size, mode: .bilinear, alignCorners: false)[0]  // [C, H, W]
-                let lo = try up.min(dims: [1, 2], keepDim: true), hi = try up.max(dims: [1, 2], keepDim: true)
-                let masks = try (up - lo) / (hi - lo + ChannelWeighting.eps)
+                let masks: Tensor  // [C, H, W]
+                switch scoreCAMMasking {
+                case .upsampleThenScale:
+                    masks = try scaled(Functional.interpolate(a[n].unsqueeze(0), size: size, mode: .bilinear, alignCorners: true)[0])
+                case .scaleThenUpsample:
+                    masks = try Functional.interpolate(scaled(a[n]).unsqueeze(0), size: size, mode: .bilinear, alignCorners: false)[0]
+                }
                 let image = try batch[n]
                 var scores: [Tensor] = []
                 var start = 0

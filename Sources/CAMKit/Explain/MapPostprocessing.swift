@@ -11,8 +11,8 @@ public enum MapPostprocessing {
             let peak = try batched.max(dims: [1, 2], keepDim: true)
             let safe = try Tensor.where(peak.gt(0), peak, Tensor.ones([], dtype: peak.dtype))
             out = try Tensor.where(peak.gt(0), batched / safe, Tensor.zeros([], dtype: batched.dtype))
-        case .standard:
-            let r = try batched.relu()
+        case .standard, .minMax:
+            let r = mode == .standard ? try batched.relu() : batched
             let lo = try r.min(dims: [1, 2], keepDim: true)
             let range = try r.max(dims: [1, 2], keepDim: true) - lo
             let safe = try Tensor.where(range.gt(0), range, Tensor.ones([], dtype: range.dtype))

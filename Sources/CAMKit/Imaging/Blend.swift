@@ -17,3 +17,15 @@ extension Image {
         try Image.addWeighted(self, alpha, other, 1 - alpha, gamma: 0)
     }
 }
+
+extension FloatMap {
+    /// `cv::addWeighted` of two maps of the same size: a * alpha + b * beta + gamma, in single precision.
+    public static func addWeighted(_ a: FloatMap, _ alpha: Double, _ b: FloatMap, _ beta: Double, gamma: Double = 0) throws -> FloatMap {
+        let mat = try a.withCVView { va in
+            try b.withCVView { vb in
+                try CVMat("addWeighted") { ctcv_add_weighted(va, alpha, vb, beta, gamma) }
+            }
+        }
+        return try mat.floatMap("addWeighted")
+    }
+}

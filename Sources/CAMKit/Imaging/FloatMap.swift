@@ -1,6 +1,8 @@
 /// A single-channel float map (`height` rows of `width` values, row-major), e.g. a class activation map.
 public struct FloatMap: Sendable, Equatable {
+    /// Values per row.
     public let width: Int
+    /// Rows.
     public let height: Int
     /// The values, row after row.
     public private(set) var values: [Float]
@@ -31,6 +33,7 @@ public struct FloatMap: Sendable, Equatable {
         }
     }
 
+    /// The value at column `x`, row `y`.
     public subscript(x: Int, y: Int) -> Float {
         get {
             precondition(x >= 0 && x < width && y >= 0 && y < height, "map index out of range")

@@ -1,8 +1,11 @@
 /// An 8-bit image: `height` rows of `width` pixels of `channels` interleaved samples (HWC),
 /// stored contiguously. Three channels are RGB, four RGBA, one gray.
 public struct Image: Sendable, Equatable {
+    /// Pixels per row.
     public let width: Int
+    /// Rows.
     public let height: Int
+    /// Samples per pixel: 1 (gray), 3 (RGB) or 4 (RGBA); 2 is allowed but has no colour meaning.
     public let channels: Int
     /// The samples, row after row, `width * height * channels` of them.
     public private(set) var pixels: [UInt8]
