@@ -30,14 +30,27 @@ let batch = Int(argument("batch", "1"))!
 let iters = Int(argument("iters", "10"))!
 try Runtime.setThreads(Int(argument("threads", "2")))
 Runtime.manualSeed(0)
-let model = try ResNet(ResNetSpec.named(argument("arch", "resnet50"), classes: 1000))
+let size = Int(argument("size", "224"))!
+let classes = Int(argument("classes", "1000"))!
+let model = try ResNet(ResNetSpec.named(argument("arch", "resnet50"), classes: classes))
 model.eval()
-let x = try Tensor.randn([batch, 3, 224, 224])
+let x = try Tensor.randn([batch, 3, size, size])
 
 switch mode {
 case "forward":
     let t = try measure(iters: iters) { _ = try withInferenceMode { try model(x) } }
     print(String(format: "{\"impl\":\"swift\",\"batch\":%d,\"median_ms\":%.3f,\"min_ms\":%.3f}", batch, t.median, t.min))
+case "train-step":
+    model.train()
+    let labels = try Tensor.randint(0, classes, shape: [batch])
+    let optimizer = SGD(parameters: model.namedParameters(), learningRate: 0.01, momentum: 0.9)
+    let t = try measure(iters: iters) {
+        let loss = try Functional.crossEntropy(model(x), target: labels)
+        try optimizer.zeroGrad()
+        try loss.backward()
+        try optimizer.step()
+    }
+    print(String(format: "{\"impl\":\"swift\",\"mode\":\"train-step\",\"batch\":%d,\"median_ms\":%.3f,\"images_per_s\":%.1f}", batch, t.median, Double(batch) / t.median * 1000))
 default:
     FileHandle.standardError.write(Data("unknown mode \(mode)\n".utf8))
     exit(2)

@@ -108,6 +108,10 @@ public final class Trainer {
     public func resume() throws -> Bool {
         guard FileManager.default.fileExists(atPath: checkpointURL.path) else { return false }
         let checkpoint = try Checkpoint.read(from: checkpointURL)
+        if checkpoint.info.spec.classes != model.spec.classes {
+            throw TrainingError.classCountMismatch(model: checkpoint.info.spec.classes, dataset: model.spec.classes,
+                                                   source: checkpointURL.path)
+        }
         guard checkpoint.info.spec == model.spec else {
             throw ModelError.incompatibleWeights(file: checkpointURL.path, reason: "checkpoint architecture differs from this run's")
         }

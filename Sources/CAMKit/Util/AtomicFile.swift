@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes files so that readers never see a partial file: write to a temporary file in the same
 /// directory, then rename over the target. A failure (full disk, interruption) leaves the
@@ -9,7 +12,9 @@ public enum AtomicFile {
         let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
             try data.write(to: temp)
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temp)
+            guard rename(temp.path, url.path) == 0 else {
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
         } catch {
             try? FileManager.default.removeItem(at: temp)
             throw AtomicFileError(path: url.path, underlying: error)

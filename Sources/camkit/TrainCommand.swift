@@ -1,0 +1,96 @@
+import ArgumentParser
+import CAMKit
+import Foundation
+import Synchronization
+import Torch
+
+/// Set by Ctrl-C; the trainer checks it after every step.
+let stopRequested = Atomic<Bool>(false)
+
+/// `camkit train`: fine-tune a GAP classifier with checkpoints and exact resume.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train (fine-tune) a GAP + linear classifier. Defaults reproduce the tutorial's recipe.",
+        discussion: DatasetSpec.usage
+    )
+
+    @Option(help: "Training data (a dataset spec; the 'train' split unless the spec names one).")
+    var dataset: String?
+
+    @Option(help: "Validation data (default: the same source's 'test' split).")
+    var valDataset: String?
+
+    @Option(help: "Architecture (\(ResNetSpec.knownArchitectures.joined(separator: ", "))).")
+    var arch: String = "keras-resnet50"
+
+    @Option(help: "Starting weights: Keras ImageNet notop .h5, torchvision .safetensors or a CAMKit checkpoint (head excluded).")
+    var pretrained: String?
+
+    @Option var epochs: Int = 15
+    @Option var batchSize: Int = 16
+    @Option(name: .customLong("lr")) var learningRate: Double = 0.01
+    @Option var optimizer: OptimizerKind = .sgd
+    @Option var momentum: Double = 0
+    @Option var weightDecay: Double = 0
+    @Option var schedule: ScheduleKind = .constant
+    @Option var warmupEpochs: Double = 0
+    @Option var labelSmoothing: Double = 0
+    @Flag(help: "Train the head only.") var freezeBackbone = false
+    @Option var imageSize: Int = 224
+    @Flag(help: "Random flips and resized crops.") var augment = false
+    @Option var seed: UInt64 = 0
+    @Option(help: "Input preprocessing (default: seed, the tutorial's /255).") var preprocess: Preprocessing = .seed
+    @Option(help: "Data loading threads.") var workers: Int = 2
+    @Option(help: "Also checkpoint every N steps within an epoch (0: epoch ends only).") var checkpointEvery: Int = 0
+
+    @Option(help: "Output directory (checkpoint.safetensors, best.safetensors, history.csv/json).")
+    var out: String?
+
+    @Option(help: "Continue the run in this directory after a crash or Ctrl-C.")
+    var resume: String?
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func validate() throws {
+        if resume == nil && (dataset == nil || out == nil) { throw ValidationError("give --dataset and --out, or --resume DIR") }
+    }
+
+    func run() throws {
+        do {
+            try runtime.apply()
+            let run = try TrainingRun(resumeDirectory: resume.map { URL(fileURLWithPath: $0) }, fresh: freshSettings())
+            signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+            try run.execute(workers: workers, checkpointEvery: checkpointEvery,
+                            shouldStop: { stopRequested.load(ordering: .relaxed) })
+        } catch let error as TrainingInterrupted {
+            print(error.description)
+            throw ExitCode(130)
+        } catch {
+            throw fail(error)
+        }
+    }
+
+    private func freshSettings() throws -> TrainingRun.Settings? {
+        guard let dataset, let out else { return nil }
+        var config = TrainingConfig()
+        config.epochs = epochs
+        config.batchSize = batchSize
+        config.learningRate = learningRate
+        config.optimizer = optimizer
+        config.momentum = momentum
+        config.weightDecay = weightDecay
+        config.schedule = schedule
+        config.warmupEpochs = warmupEpochs
+        config.labelSmoothing = labelSmoothing
+        config.freezeBackbone = freezeBackbone
+        config.imageSize = imageSize
+        config.augment = augment
+        config.seed = seed
+        return TrainingRun.Settings(dataset: dataset, validationDataset: valDataset, arch: arch, pretrained: pretrained,
+                                    preprocessing: preprocess, config: config, outputDirectory: out)
+    }
+}
+
+extension OptimizerKind: ExpressibleByArgument {}
+extension ScheduleKind: ExpressibleByArgument {}
