@@ -9,7 +9,7 @@ struct CamKitCommand: ParsableCommand {
         commandName: "camkit",
         abstract: "Class activation maps and weakly supervised localization.",
         version: CAMKitVersion.string,
-        subcommands: [LayersCommand.self, ExplainCommand.self, TrainCommand.self]
+        subcommands: [LayersCommand.self, DataCommand.self, TrainCommand.self, ExplainCommand.self]
     )
 }
 

@@ -61,8 +61,19 @@ struct TrainCommand: ParsableCommand {
             try runtime.apply()
             let run = try TrainingRun(resumeDirectory: resume.map { URL(fileURLWithPath: $0) }, fresh: freshSettings())
             signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
-            try run.execute(workers: workers, checkpointEvery: checkpointEvery,
-                            shouldStop: { stopRequested.load(ordering: .relaxed) })
+            // A parent may have started us with SIGINT blocked (the mask is inherited): unblock it.
+            var interrupt = sigset_t()
+            sigemptyset(&interrupt)
+            sigaddset(&interrupt, SIGINT)
+            sigprocmask(SIG_UNBLOCK, &interrupt, nil)
+            // Fault injection for the resume tests: SIGKILL this process after N steps (a real kill -9).
+            let killAfter = ProcessInfo.processInfo.environment["CAMKIT_FAULT_KILL_AFTER_STEPS"].flatMap { Int($0) }
+            var steps = 0
+            try run.execute(workers: workers, checkpointEvery: checkpointEvery, shouldStop: {
+                steps += 1
+                if steps == killAfter { kill(getpid(), SIGKILL) }
+                return stopRequested.load(ordering: .relaxed)
+            })
         } catch let error as TrainingInterrupted {
             print(error.description)
             throw ExitCode(130)

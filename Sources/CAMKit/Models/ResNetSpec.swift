@@ -75,7 +75,7 @@ public struct ResNetSpec: Codable, Sendable, Equatable {
         let lower = name.lowercased()
         if lower == "small" {
             return ResNetSpec(layout: .torchvision, block: .basic, blocks: [1, 1, 1, 1], widths: [16, 32, 64, 128],
-                              stemWidth: 16, stemKernel: 3, stemStride: 1, stemPool: true,
+                              stemWidth: 16, stemKernel: 3, stemStride: 2, stemPool: true,
                               stageStrides: [1, 2, 2, 1], classes: classes)
         }
         if lower.hasPrefix("keras-resnet"), let (block, blocks) = depths[String(lower.dropFirst("keras-resnet".count))],
