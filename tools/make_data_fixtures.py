@@ -34,6 +34,8 @@ What it makes (all tiny: a handful of small JPEGs, well under 500 KB in all):
   wsol/            wsolevaluation metadata (image_ids.txt, class_labels.txt, image_sizes.txt,
                    localization.txt with x0,y0,x1,y1 pixels, several lines = several boxes) and
                    the images under images/.
+  inflate/         zlib streams of one text made by Python's zlib at levels 0 (stored blocks),
+                   1 and 9, for the DEFLATE decoder, with the text itself.
   expected.json    what the readers must return: per source, per sample in order: id, label,
                    boxes (normalised [ymin, xmin, ymax, xmax]), width, height, sha256 of the
                    encoded image bytes, and the sum of all RGB samples as PIL decodes them.
@@ -44,8 +46,9 @@ Regenerate (from the repository root; needs the TensorFlow venv):
   tools/.venv-tf/bin/pip install tensorflow-cpu tensorflow-datasets scipy pillow
   tools/.venv-tf/bin/python tools/make_data_fixtures.py
 
-Everything is deterministic (fixed seeds; tfds' output does not depend on the clock) except
-the dataset_info.json fields tfds fills with the library version and the download checksums.
+Reruns give the same images, annotations and expected values (fixed seeds; the MAT headers'
+creation time is pinned; our own Examples are serialized deterministically). The shards tfds
+writes may differ byte-wise between runs (protobuf map order) but decode to the same records.
 """
 
 import hashlib
@@ -105,6 +108,13 @@ def pil_stats(data):
             "sha256": hashlib.sha256(data).hexdigest()}
 
 
+def fix_mat_header(path):
+    """scipy writes the creation time into the 116-byte header text; pin it so reruns match."""
+    with open(path, "r+b") as f:
+        text = b"MATLAB 5.0 MAT-file Platform: posix, Created on: Thu Jan  1 00:00:00 2015"
+        f.write(text.ljust(116, b" "))
+
+
 def reset(path):
     if os.path.exists(path):
         shutil.rmtree(path)
@@ -156,6 +166,8 @@ def write_stanford_cars(names):
     scipy.io.savemat(os.path.join(root, "cars_test_annos_withlabels.mat"),
                      {"annotations": annotations(TEST, [np.uint16, np.uint8, np.uint8, np.uint8])},
                      do_compression=False)
+    for name in ("devkit/cars_meta.mat", "devkit/cars_train_annos.mat", "cars_test_annos_withlabels.mat"):
+        fix_mat_header(os.path.join(root, name))
     for split, rows in (("train", TRAIN), ("test", TEST)):
         with open(os.path.join(root, f"anno_{split}.csv"), "w") as f:
             for fname, _, _, (x1, y1, x2, y2), cls in rows:
@@ -229,7 +241,7 @@ def example_bytes(image, label, bbox, ident):
         "bbox": tf.train.Feature(float_list=tf.train.FloatList(value=bbox)),
         "id": tf.train.Feature(bytes_list=tf.train.BytesList(value=[ident.encode()])),
     }
-    return tf.train.Example(features=tf.train.Features(feature=feats)).SerializeToString()
+    return tf.train.Example(features=tf.train.Features(feature=feats)).SerializeToString(deterministic=True)
 
 
 def record_offsets(data):
@@ -276,7 +288,7 @@ def write_tfrecords(stanford_root):
         "image/object/bbox/xmax": tf.train.Feature(float_list=tf.train.FloatList(value=[0.90625, 1.0])),
     }
     write("object_detection.tfrecord",
-          [tf.train.Example(features=tf.train.Features(feature=feats)).SerializeToString()])
+          [tf.train.Example(features=tf.train.Features(feature=feats)).SerializeToString(deterministic=True)])
 
     bad = bytearray(data)
     start, n = offs[1]
@@ -297,7 +309,7 @@ def write_tfrecords(stanford_root):
     no_image = tf.train.Example(features=tf.train.Features(feature={
         "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[1])),
         "bbox": tf.train.Feature(float_list=tf.train.FloatList(value=[0.1, 0.1, 0.9, 0.9])),
-    })).SerializeToString()
+    })).SerializeToString(deterministic=True)
     write("missing_feature.tfrecord", [no_image, good[1]])
 
     return {"good": [{"id": r[3], "label": r[1], "boxes": [[float(np.float32(v)) for v in r[2]]],
@@ -462,8 +474,24 @@ def write_wsol(stanford_root):
     return items
 
 
+def write_inflate():
+    import zlib
+    root = os.path.join(ROOT, "inflate")
+    reset(root)
+    rng = np.random.default_rng(7)
+    words = ["car", "box", "class", "activation", "map", "Cars196", "tfds", "\u00e9t\u00e9", "\n"]
+    text = " ".join(words[int(i)] for i in rng.integers(0, len(words), size=3000)).encode("utf-8")
+    text += bytes(rng.integers(0, 256, size=2000, dtype=np.uint8))  # an incompressible tail
+    with open(os.path.join(root, "text.bin"), "wb") as f:
+        f.write(text)
+    for level in (0, 1, 9):
+        with open(os.path.join(root, f"text.z{level}"), "wb") as f:
+            f.write(zlib.compress(text, level))
+
+
 def main():
     os.makedirs(ROOT, exist_ok=True)
+    write_inflate()
     names = tfds_names()
     stanford_root, stanford = write_stanford_cars(names)
     tfds_dir, tfds_expected = prepare_tfds(stanford_root)

@@ -2,9 +2,9 @@ import Foundation
 
 /// Reads an encoded image's pixel size from its header without decoding it
 /// (JPEG SOFn, PNG IHDR, GIF, BMP, WebP VP8/VP8L/VP8X). EXIF orientation is not applied.
-enum ImageHeader {
+public enum ImageHeader {
     /// Width and height, or nil when the format is not recognised or the header is cut short.
-    static func size(of data: Data) -> (width: Int, height: Int)? {
+    public static func size(of data: Data) -> (width: Int, height: Int)? {
         data.withUnsafeBytes { raw -> (Int, Int)? in
             let b = raw.bindMemory(to: UInt8.self)
             return size(of: b)
@@ -12,7 +12,7 @@ enum ImageHeader {
     }
 
     /// The size of the image file at `url`, reading only as much of it as the header needs.
-    static func size(contentsOf url: URL) throws -> (width: Int, height: Int) {
+    public static func size(contentsOf url: URL) throws -> (width: Int, height: Int) {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw DataError(.missingFile, "image does not exist or cannot be opened", path: url.path)
         }

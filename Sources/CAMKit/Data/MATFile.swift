@@ -112,6 +112,9 @@ public struct MATFile: Sendable {
             if vars[name] == nil { names.append(name) }
             vars[name] = value
         }
+        if p < bytes.count {
+            throw DataError(.badFormat, "the file ends \(bytes.count - p) bytes into an element tag (truncated?)")
+        }
         self.variables = vars
         self.names = names
     }

@@ -71,7 +71,7 @@ struct SyntheticLayout: Sendable {
         let distractors = (0..<nDistractors).map { _ -> Distractor in
             let kind = kinds[rng.below(kinds.count)]
             let x = rng.uniform(0.05 * s...0.95 * s), y = rng.uniform(0.05 * s...0.95 * s)
-            let size = rng.uniform(0.05 * s...0.12 * s)
+            let size = rng.uniform(0.06 * s...0.16 * s)
             let angle = rng.uniform(0...Double.pi)
             let width = rng.uniform(max(1, s / 100)...max(1.5, s / 40))
             var points: [Double] = []
@@ -133,6 +133,8 @@ struct SyntheticLayout: Sendable {
     /// The tight box of the pixels the object covers at least half.
     func objectBox(size: Int) -> BoundingBox {
         let b = objectBounds(size: size)
+        let s = Double(size)
+        guard b.x0 <= b.x1, b.y0 <= b.y1 else { return BoundingBox(ymin: 0, xmin: 0, ymax: 0, xmax: 0) }
         let c = cos(angle), sn = sin(angle)
         var minX = Int.max, minY = Int.max, maxX = Int.min, maxY = Int.min
         for y in b.y0...b.y1 {
@@ -140,7 +142,6 @@ struct SyntheticLayout: Sendable {
                 minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
             }
         }
-        let s = Double(size)
         if minX == Int.max { return BoundingBox(ymin: cy / s, xmin: cx / s, ymax: cy / s, xmax: cx / s) }
         return BoundingBox(ymin: Double(minY) / s, xmin: Double(minX) / s, ymax: Double(maxY + 1) / s, xmax: Double(maxX + 1) / s)
     }
@@ -224,7 +225,7 @@ struct SyntheticRenderer {
             let bounds = l.objectBounds(size: n)
             let c = cos(l.angle), sn = sin(l.angle)
             let texture = l.shape.texture
-            for y in bounds.y0...bounds.y1 {
+            for y in bounds.y0..<(bounds.y1 + 1) where bounds.x0 <= bounds.x1 {
                 for x in bounds.x0...bounds.x1 {
                     let (cov, u, v) = l.objectCoverage(Double(x) + 0.5, Double(y) + 0.5, cosA: c, sinA: sn)
                     guard cov > 0 else { continue }
