@@ -64,8 +64,10 @@ public final class Explainer {
         let unknown = layers.filter { !valid.contains($0) }
         guard unknown.isEmpty else { throw UnknownLayerError(unknown: unknown, valid: valid) }
         let last = model.lastFeatureLayer
-        if methods.contains(.cam), let other = layers.first(where: { $0 != last }) {
-            throw ExplainError.camNeedsLastLayer(layer: other, lastLayer: last)
+        // CAM exists only at the layer feeding global average pooling: among several layers it is
+        // computed there alone; asked for at other layers only, it is an error.
+        if methods.contains(.cam), !layers.contains(last) {
+            throw ExplainError.camNeedsLastLayer(layer: layers[0], lastLayer: last)
         }
 
         // Layers whose gradients need a real backward: every gradient layer except the last one.
@@ -96,7 +98,7 @@ public final class Explainer {
             try withNoGrad {
                 for layer in layers {
                     let a = try activations[layer]!.detach()
-                    for method in methods {
+                    for method in methods where method != .cam || layer == last {
                         let raw = try rawMaps(method, layer: layer, activations: a, gradient: gradients[layer],
                                               classes: classTensor, probabilities: probabilities, batch: batch, score: score)
                         for i in 0..<n {
