@@ -55,19 +55,23 @@ public final class Explainer {
     }
 
     /// Explains a preprocessed NCHW batch.
+    ///
+    /// CAM is defined only at `model.lastFeatureLayer`. With `camOnlyAtLastLayer` (the default) and
+    /// the last layer among `layers`, CAM is computed there only and its other pairs are left out
+    /// (the tutorial's "CAM, and Grad-CAM at three layers" in one request); otherwise asking for CAM
+    /// at another layer is an error.
     public func explain(
         _ batch: Tensor, methods: [CAMMethod], layers: [String], targets: TargetSelection = .predicted,
-        score: ScoreKind = .logit
+        score: ScoreKind = .logit, camOnlyAtLastLayer: Bool = true
     ) throws -> Explanation {
         guard !methods.isEmpty, !layers.isEmpty else { throw ExplainError.invalidRequest("at least one method and one layer are needed") }
         let valid = try model.layerNames
         let unknown = layers.filter { !valid.contains($0) }
         guard unknown.isEmpty else { throw UnknownLayerError(unknown: unknown, valid: valid) }
         let last = model.lastFeatureLayer
-        // CAM exists only at the layer feeding global average pooling: among several layers it is
-        // computed there alone; asked for at other layers only, it is an error.
-        if methods.contains(.cam), !layers.contains(last) {
-            throw ExplainError.camNeedsLastLayer(layer: layers[0], lastLayer: last)
+        if methods.contains(.cam), let other = layers.first(where: { $0 != last }),
+           !(camOnlyAtLastLayer && layers.contains(last)) {
+            throw ExplainError.camNeedsLastLayer(layer: other, lastLayer: last)
         }
 
         // Layers whose gradients need a real backward: every gradient layer except the last one.
