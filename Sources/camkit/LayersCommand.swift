@@ -19,8 +19,8 @@ struct LayersCommand: ParsableCommand {
     @Option(help: "Number of classes.")
     var classes: Int?
 
-    @Option(help: "Square input size in pixels.")
-    var inputSize: Int = 224
+    @Option(help: "Square input size in pixels (default: the model's own, else 224).")
+    var inputSize: Int?
 
     @Flag(help: "Print JSON: [{name, shape, parameters}].")
     var json = false
@@ -31,14 +31,17 @@ struct LayersCommand: ParsableCommand {
         do {
             try runtime.apply()
             let network: ResNet
+            var size = inputSize ?? 224
             if let model {
-                network = try ModelLoader.load(URL(fileURLWithPath: model), arch: arch, classes: classes).model
+                let loaded = try ModelLoader.load(URL(fileURLWithPath: model), arch: arch, classes: classes)
+                network = loaded.model
+                size = inputSize ?? loaded.info.inputSize
             } else if let arch {
                 network = try ResNet(ResNetSpec.named(arch, classes: classes ?? 1000))
             } else {
                 throw ValidationError("give --model FILE or --arch NAME")
             }
-            let summary = try LayerSummary(model: network, inputSize: inputSize)
+            let summary = try LayerSummary(model: network, inputSize: size)
             print(json ? try summary.json() : summary.table())
         } catch let error as ValidationError {
             throw error

@@ -313,11 +313,15 @@ import Torch
     @Test func camAtNonLastLayerIsRejected() throws {
         let s = try Self.setup()
         #expect {
-            try Explainer(model: s.model).explain(s.input, methods: [.gradCAM, .cam], layers: ["layer4", "layer3"])
+            try Explainer(model: s.model).explain(s.input, methods: [.gradCAM, .cam], layers: ["layer3"])
         } throws: { error in
             guard case let ExplainError.camNeedsLastLayer(layer, last) = error else { return false }
             return layer == "layer3" && last == "layer4" && String(describing: error).contains("gradcam")
         }
+        // Among several layers, CAM is made at the last one only; Grad-CAM at every one.
+        let e = try Explainer(model: s.model).explain(s.input, methods: [.gradCAM, .cam], layers: ["layer4", "layer3"])
+        #expect(Set(e.maps.filter { $0.method == .cam }.map(\.layer)) == ["layer4"])
+        #expect(Set(e.maps.filter { $0.method == .gradCAM }.map(\.layer)) == ["layer4", "layer3"])
     }
 
     // MARK: normalisation

@@ -55,16 +55,22 @@ public final class Explainer {
     }
 
     /// Explains a preprocessed NCHW batch.
+    ///
+    /// CAM is defined only at `model.lastFeatureLayer`. With `camOnlyAtLastLayer` (the default) and
+    /// the last layer among `layers`, CAM is computed there only and its other pairs are left out
+    /// (the tutorial's "CAM, and Grad-CAM at three layers" in one request); otherwise asking for CAM
+    /// at another layer is an error.
     public func explain(
         _ batch: Tensor, methods: [CAMMethod], layers: [String], targets: TargetSelection = .predicted,
-        score: ScoreKind = .logit
+        score: ScoreKind = .logit, camOnlyAtLastLayer: Bool = true
     ) throws -> Explanation {
         guard !methods.isEmpty, !layers.isEmpty else { throw ExplainError.invalidRequest("at least one method and one layer are needed") }
         let valid = try model.layerNames
         let unknown = layers.filter { !valid.contains($0) }
         guard unknown.isEmpty else { throw UnknownLayerError(unknown: unknown, valid: valid) }
         let last = model.lastFeatureLayer
-        if methods.contains(.cam), let other = layers.first(where: { $0 != last }) {
+        if methods.contains(.cam), let other = layers.first(where: { $0 != last }),
+           !(camOnlyAtLastLayer && layers.contains(last)) {
             throw ExplainError.camNeedsLastLayer(layer: other, lastLayer: last)
         }
 
@@ -96,7 +102,7 @@ public final class Explainer {
             try withNoGrad {
                 for layer in layers {
                     let a = try activations[layer]!.detach()
-                    for method in methods {
+                    for method in methods where method != .cam || layer == last {
                         let raw = try rawMaps(method, layer: layer, activations: a, gradient: gradients[layer],
                                               classes: classTensor, probabilities: probabilities, batch: batch, score: score)
                         for i in 0..<n {
