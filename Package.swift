@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .target(
@@ -35,7 +36,10 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch"]),
         .target(
             name: "CAMKit",
-            dependencies: ["Torch", "CTorch", "CHDF5", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: [
+                "Torch", "CTorch", "CHDF5", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .executableTarget(
             name: "camkit",

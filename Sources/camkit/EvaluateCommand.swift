@@ -1,0 +1,124 @@
+import ArgumentParser
+import CAMKit
+import Foundation
+import Torch
+
+/// `camkit evaluate`: localisation metrics over a dataset, resumable.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Score class activation maps against a dataset's boxes: MaxBoxAcc, MaxBoxAccV2, GT-known / top-1 / top-5 loc.",
+        discussion: """
+            Maps come from a model (--model; one forward and one backward per batch serve every method and layer) or \
+            from .npy files made elsewhere (--maps DIR, named <sample id>.npy as wsolevaluation saves them, or by file stem). \
+            Per-image results go to DIR/results.sqlite as they are produced: an interrupted run resumes where it stopped \
+            when run again with the same settings. The summary goes to DIR/metrics.json and DIR/metrics.csv. \
+            --protocol wsolevaluation reproduces wsolevaluation's numbers on the same maps (docs/PROTOCOLS.md).
+            """
+    )
+
+    @Option(help: "Dataset spec, e.g. wsol:DIR, tfds:PATH:test, synthetic:...:test.")
+    var dataset: String
+
+    @Option(help: "Model file (CAMKit checkpoint, torchvision safetensors, Keras .h5).")
+    var model: String?
+
+    @Option(help: "Architecture, where the model file does not say.")
+    var arch: String?
+
+    @Option(help: "Number of classes, where the model file does not say.")
+    var classes: Int?
+
+    @Option(help: "Input preprocessing: seed, imagenet, caffe. Default: the model's own.")
+    var preprocess: Preprocessing?
+
+    @Option(help: "Folder of .npy score maps to evaluate instead of a model.")
+    var maps: String?
+
+    @Option(name: .customLong("method"), parsing: .upToNextOption, help: "One or more methods.")
+    var methods: [String] = ["cam"]
+
+    @Option(name: .customLong("layer"), parsing: .upToNextOption, help: "One or more layers (default: the one feeding global average pooling).")
+    var layers: [String] = []
+
+    @Option(help: "Fixed box rule for mean IoU and GT-known / top-1 / top-5 loc (camkit, tutorial, cam-paper, gradcam-paper[:key=value,...]).")
+    var boxRule: String = "camkit"
+
+    @Option(name: .customLong("protocol"), help: "camkit or wsolevaluation.")
+    var evaluationProtocol: EvaluationProtocol = .camkit
+
+    @Option(help: "IoU of rotated boxes: hull or polygon.")
+    var iou: IoUMode = .hull
+
+    @Option(help: "Spacing of the map thresholds of the sweep (np.arange(0, 1, interval)).")
+    var thresholdInterval: Double = 0.001
+
+    @Option(help: "Map normalisation before boxing (camkit protocol): tutorial, standard, minMax.")
+    var normalize: MapNormalization = .tutorial
+
+    @Option(help: "Score to explain: logit or softmax.")
+    var score: ScoreKind = .logit
+
+    @Option(help: "Images per batch.")
+    var batchSize: Int = 16
+
+    @Option(help: "Image decoding threads.")
+    var workers: Int = 2
+
+    @Option(help: "Evaluate only the first N samples.")
+    var limit: Int?
+
+    @Flag(help: "Discard DIR/results.sqlite from an earlier run instead of resuming it.")
+    var overwrite = false
+
+    @Option(help: "Output directory.")
+    var out: String
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func run() throws {
+        do {
+            try runtime.apply()
+            guard (model == nil) != (maps == nil) else {
+                throw ValidationError("give either --model FILE or --maps DIR")
+            }
+            if let limit, limit <= 0 { throw ValidationError("--limit must be > 0") }
+            let spec = try DatasetSpec.parse(dataset)
+            let data = try spec.open()
+            let sweep = try SweepConfiguration.standard(evaluationProtocol, interval: thresholdInterval)
+            let source: EvaluationSource
+            var layerNames = layers
+            if let model {
+                let loaded = try ModelLoader.load(URL(fileURLWithPath: model), arch: arch, classes: classes, preprocessing: preprocess)
+                if layerNames.isEmpty { layerNames = [loaded.model.lastFeatureLayer] }
+                source = .model(LoadedModelBox(loaded))
+            } else {
+                source = .maps(URL(fileURLWithPath: maps!))
+            }
+            var options = EvaluationOptions(methods: try methods.map(CAMMethod.init(name:)), layers: layerNames, sweep: sweep)
+            options.rule = try BoxRule(parsing: boxRule)
+            options.iouMode = iou
+            options.normalization = normalize
+            options.score = score
+            options.batchSize = batchSize
+            options.workers = workers
+            options.limit = limit
+            options.overwrite = overwrite
+            let report = try LocalizationEvaluation.run(dataset: data, datasetSpec: spec.description, source: source, options: options,
+                                                        output: URL(fileURLWithPath: out))
+            func pct(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
+            for m in report.metrics {
+                let name = m.method == LocalizationEvaluation.mapsMethod ? "maps" : "\(m.method ?? "") \(m.layer ?? "")"
+                print("\(name): MaxBoxAcc \(pct(m.maxBoxAcc.accuracy)) (threshold \(m.maxBoxAcc.threshold)), "
+                      + "MaxBoxAccV2 \(pct(m.maxBoxAccV2)) (" + m.maxBoxAccV2PerIoU.map { "IoU \($0.iou): \(pct($0.accuracy))" }.joined(separator: ", ")
+                      + "), GT-known loc \(pct(m.gtKnownLoc)), top-1 loc \(pct(m.top1Loc)), top-5 loc \(pct(m.top5Loc)), "
+                      + "top-1 cls \(pct(m.top1Cls)), mean IoU \(String(format: "%.4f", m.meanIoU)) [\(m.samples) samples]")
+            }
+            print("evaluated \(report.evaluated) samples (\(report.resumed) already done); wrote \(report.metricsJSON.path), \(report.metricsCSV.path); per image: \(report.results.path)")
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw fail(error)
+        }
+    }
+}
