@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 CAMKIT := .build/release/camkit
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench clean web-e2e
 
 ## Install the Debian packages that are missing (a no-op when all are present).
 deps:
@@ -26,6 +26,10 @@ test: deps
 ## The main job on the embedded default.
 demo: build
 	$(CAMKIT) demo
+
+## End-to-end test of `camkit serve` in headless Chromium; writes docs/img/web.png (tools/web_e2e.sh).
+web-e2e: deps
+	bash tools/web_e2e.sh
 
 clean:
 	rm -rf .build

@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .target(
@@ -41,14 +42,26 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .target(
+            name: "CAMServer",
+            dependencies: ["CAMKit", "Torch", .product(name: "Hummingbird", package: "hummingbird")],
+            resources: [
+                .embedInCode("Public/index.html"), .embedInCode("Public/app.js"), .embedInCode("Public/style.css"),
+                .embedInCode("Public/openapi.json"),
+            ]
+        ),
         .executableTarget(
             name: "camkit",
-            dependencies: ["CAMKit", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["CAMKit", "CAMServer", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "CAMKitBench", dependencies: ["CAMKit", "Torch"], path: "Benchmarks/CAMKitBench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
         .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "Torch", "TestSupport"]),
+        .testTarget(
+            name: "CAMServerTests",
+            dependencies: ["CAMServer", "CAMKit", "Torch", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

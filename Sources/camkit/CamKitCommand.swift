@@ -9,7 +9,7 @@ struct CamKitCommand: ParsableCommand {
         commandName: "camkit",
         abstract: "Class activation maps and weakly supervised localization.",
         version: CAMKitVersion.string,
-        subcommands: [LayersCommand.self, DataCommand.self, TrainCommand.self, ExplainCommand.self, LocalizeCommand.self, EvaluateCommand.self]
+        subcommands: [LayersCommand.self, DataCommand.self, TrainCommand.self, ExplainCommand.self, LocalizeCommand.self, EvaluateCommand.self, ServeCommand.self]
     )
 }
 
