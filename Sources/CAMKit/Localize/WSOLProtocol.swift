@@ -42,9 +42,14 @@ public enum WSOLProtocol {
 
     /// `(map * 255).astype(np.uint8)` in double precision (values already validated to [0, 1]).
     public static func quantize(_ values: [Double]) -> [UInt8] {
-        values.map { v in
-            let s = (v * 255).rounded(.towardZero)
-            return s <= 0 ? 0 : (s >= 255 ? 255 : UInt8(s))
+        [UInt8](unsafeUninitializedCapacity: values.count) { out, initialized in
+            values.withUnsafeBufferPointer { v in
+                for i in 0..<v.count {
+                    let s = (v[i] * 255).rounded(.towardZero)
+                    out[i] = s <= 0 ? 0 : (s >= 255 ? 255 : UInt8(s))
+                }
+            }
+            initialized = values.count
         }
     }
 
@@ -83,9 +88,13 @@ public enum WSOLProtocol {
     public static func boxes(bytes: [UInt8], width: Int, height: Int, cutoff: Int) throws -> (largest: PixelBox, all: [PixelBox]) {
         let none = PixelBox(x0: 0, y0: 0, x1: 0, y1: 0)
         var any = false
-        let mask = bytes.map { b -> UInt8 in
-            if Int(b) > cutoff { any = true; return 255 }
-            return 0
+        let mask = [UInt8](unsafeUninitializedCapacity: bytes.count) { out, initialized in
+            bytes.withUnsafeBufferPointer { b in
+                for i in 0..<b.count {
+                    if Int(b[i]) > cutoff { out[i] = 255; any = true } else { out[i] = 0 }
+                }
+            }
+            initialized = bytes.count
         }
         guard any else { return (none, [none]) }
         let image = try Image(width: width, height: height, channels: 1, pixels: mask)
