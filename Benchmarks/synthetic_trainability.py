@@ -4,9 +4,9 @@
 Trains a ~0.3M-parameter ResNet (one basic block per stage, widths 16-32-64-128, GAP + linear
 head: the CAM architecture) on a split cache written by CAMKit (`SyntheticDataset(config:split:cache:)`,
 i.e. `synthetic:...,cache=DIR`), on the CPU with the given thread count, and prints per epoch the
-test accuracy, plus the localisation of the trivial full-image box and of CAM boxes
-(threshold 0.2 of the map's max, box around the largest connected component... simplified here
-to the box of all pixels above the threshold) as IoU >= 0.5 rates.
+test accuracy, then how often (IoU >= 0.5) two simple localisers hit the ground-truth box: the
+trivial full-image box, and a CAM box (the ground-truth class's map, upsampled, thresholded at
+0.2 of its maximum, and the box around all pixels above it).
 
 Usage (from the repository root, after writing the cache):
   tools/.venv/bin/python Benchmarks/synthetic_trainability.py CACHE_DIR [--epochs 8] [--threads 2]

@@ -51,6 +51,8 @@ case "train-step":
         try optimizer.step()
     }
     print(String(format: "{\"impl\":\"swift\",\"mode\":\"train-step\",\"batch\":%d,\"median_ms\":%.3f,\"images_per_s\":%.1f}", batch, t.median, Double(batch) / t.median * 1000))
+case "loader":
+    try loaderBenchmark()
 default:
     FileHandle.standardError.write(Data("unknown mode \(mode)\n".utf8))
     exit(2)
