@@ -7,8 +7,8 @@ import Torch
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Write class activation maps of images as overlays (and raw maps) with explain.json.",
-        discussion: "Methods: \(CAMMethod.allCases.map(\.rawValue).joined(separator: " ")). Files: <image stem>.<method>.<layer>.<class>.png (and .npy with --raw)."
+        abstract: "Write class activation maps of images as overlays (and float32 maps) with explain.json.",
+        discussion: "Methods: \(CAMMethod.allCases.map(\.rawValue).joined(separator: " ")). Files: <image stem>.<method>.<layer>.<class>.png (and .npy with --raw) and explain.json (top-5 classes with logits and probabilities, files written). CAM exists only at the layer feeding global average pooling: with other layers too, it runs there only and the rest is listed under 'skipped'."
     )
 
     @Argument(help: "Image files (JPEG, PNG, WebP, BMP).")
@@ -40,7 +40,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Upsampling of maps to the image size: bilinear or bicubic.")
     var upsample: String = "bilinear"
 
-    @Flag(help: "Also write raw maps (feature resolution, before ReLU/normalisation) as float32 .npy.")
+    @Flag(help: "Also write each map as a float32 H×W .npy (image size; normalised by --normalize, not clamped: with --normalize tutorial, the tutorial's cam_image).")
     var raw = false
 
     @Option(help: "Output directory.")
@@ -70,6 +70,9 @@ struct ExplainCommand: ParsableCommand {
             options.writeRaw = raw
             let report = try ExplainJob.run(images: images.map { URL(fileURLWithPath: $0) }, model: loaded, options: options,
                                             outputDirectory: URL(fileURLWithPath: out))
+            for s in report.skipped {
+                FileHandle.standardError.write(Data("camkit: note: skipped \(s.method) at \(s.layer): \(s.reason)\n".utf8))
+            }
             for entry in report.images {
                 let best = entry.top5.first.map { "\($0.name) (class \($0.classIndex), p=\(String(format: "%.3f", $0.probability)))" } ?? "-"
                 print("\(entry.image): \(best); \(entry.files.count) files")

@@ -13,7 +13,8 @@ public struct ExplainOptions: Sendable {
     /// Weight of the heatmap in the overlay (the tutorial blends 0.5 / 0.5).
     public var alpha = 0.5
     public var upsampling: InterpolationMode = .bilinear
-    /// Also write each raw map (feature resolution, before ReLU/normalisation) as float32 `.npy`.
+    /// Also write each map as a float32 H×W `.npy` (image height × width): normalised by
+    /// `normalization` and upsampled, not clamped (with `.tutorial`, the tutorial's `cam_image`).
     public var writeRaw = false
     /// Images per forward pass.
     public var batchSize = 8
@@ -43,9 +44,18 @@ public struct ExplainReport: Codable, Sendable {
     public let model: String
     public let methods: [String]
     public let layers: [String]
+    /// A method/layer pair that was asked for and not computed, and why (CAM at a layer other than
+    /// the one feeding global average pooling).
+    public struct Skipped: Codable, Sendable {
+        public let method: String
+        public let layer: String
+        public let reason: String
+    }
     public let score: String
     public let normalize: String
     public let images: [ImageEntry]
+    /// Pairs left out; empty when every method ran at every layer.
+    public let skipped: [Skipped]
 }
 
 /// Runs the explainer over image files and writes overlays, raw maps and `explain.json`.
@@ -55,9 +65,20 @@ public enum ExplainJob {
         "\(image.deletingPathExtension().lastPathComponent).\(method.rawValue).\(layer).\(classIndex).\(ext)"
     }
 
+    /// Explains every image for every method and layer (CAM only at `lastFeatureLayer`: its other
+    /// pairs are listed in `skipped`; CAM with no last layer among `layers` is an error) and writes
+    /// per image, method, layer and class an overlay PNG (and with `writeRaw` the H×W `.npy`), then
+    /// `explain.json`.
     public static func run(images: [URL], model loaded: LoadedModel, options: ExplainOptions, outputDirectory: URL) throws -> ExplainReport {
         // Decode everything first: a bad image fails the run before anything is written.
         let decoded = try images.map { try ImageCodec.decode(contentsOf: $0) }
+        let last = loaded.model.lastFeatureLayer
+        let skipped: [ExplainReport.Skipped] = options.methods.contains(.cam) && options.layers.contains(last)
+            ? options.layers.filter { $0 != last }.map {
+                .init(method: CAMMethod.cam.rawValue, layer: $0,
+                      reason: "CAM is defined only at the layer feeding global average pooling ('\(last)')")
+            }
+            : []
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let explainer = Explainer(model: loaded.model)
         let info = loaded.info
@@ -67,7 +88,7 @@ public enum ExplainJob {
             let batch = try Tensor.stack(range.map { try info.preprocessing.apply(pixels: decoded[$0].tensor(), size: info.inputSize) })
             let targets: TargetSelection = options.classes.map { .classes($0) } ?? .predicted
             let explanation = try explainer.explain(batch, methods: options.methods, layers: options.layers,
-                                                    targets: targets, score: options.score)
+                                                    targets: targets, score: options.score, camOnlyAtLastLayer: true)
             for (local, index) in range.enumerated() {
                 let files = try writeMaps(explanation, local: local, image: decoded[index], url: images[index],
                                           options: options, to: outputDirectory)
@@ -77,18 +98,26 @@ public enum ExplainJob {
             }
         }
         let report = ExplainReport(model: loaded.source.path, methods: options.methods.map(\.rawValue), layers: options.layers,
-                                   score: options.score.rawValue, normalize: options.normalization.rawValue, images: entries)
+                                   score: options.score.rawValue, normalize: options.normalization.rawValue, images: entries,
+                                   skipped: skipped)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(encoder.encode(report), to: outputDirectory.appendingPathComponent("explain.json"))
         return report
     }
 
-    /// The map of `map` normalised and resized to `size` (height, width).
-    public static func displayMap(_ raw: Tensor, size: (Int, Int), options: ExplainOptions) throws -> FloatMap {
+    /// A raw map normalised (`options.normalization`) and resized to `size` (height, width), not
+    /// clamped: what `writeRaw` saves. With `.tutorial` and bilinear upsampling it is the tutorial's
+    /// `generate_cam` / `generate_grad_cam` result (`cam /= np.max(cam)`, `cv2.resize`), negative
+    /// values included.
+    public static func imageMap(_ raw: Tensor, size: (Int, Int), options: ExplainOptions) throws -> Tensor {
         let normalized = try MapPostprocessing.normalize(raw, mode: options.normalization)
-        let up = try MapPostprocessing.upsample(normalized, to: size, mode: options.upsampling).clamp(min: 0, max: 1)
-        return try FloatMap(tensor: up)
+        return try MapPostprocessing.upsample(normalized, to: size, mode: options.upsampling)
+    }
+
+    /// `imageMap` clamped to [0, 1]: what the overlay colours.
+    public static func displayMap(_ raw: Tensor, size: (Int, Int), options: ExplainOptions) throws -> FloatMap {
+        try FloatMap(tensor: imageMap(raw, size: size, options: options).clamp(min: 0, max: 1))
     }
 
     /// The heatmap of `map` blended over `image` (the tutorial's `cv2.addWeighted`).
@@ -102,13 +131,14 @@ public enum ExplainJob {
     ) throws -> [String] {
         var files: [String] = []
         for map in e.maps where map.image == local {
-            let display = try displayMap(map.raw, size: (image.height, image.width), options: options)
+            let full = try imageMap(map.raw, size: (image.height, image.width), options: options)
+            let display = try FloatMap(tensor: full.clamp(min: 0, max: 1))
             let png = fileName(image: url, method: map.method, layer: map.layer, classIndex: map.classIndex, ext: "png")
             try overlay(display, on: image, options: options).write(to: dir.appendingPathComponent(png), format: .png)
             files.append(png)
             if options.writeRaw {
                 let npy = fileName(image: url, method: map.method, layer: map.layer, classIndex: map.classIndex, ext: "npy")
-                try FloatMap(tensor: map.raw).writeNPY(to: dir.appendingPathComponent(npy))
+                try FloatMap(tensor: full).writeNPY(to: dir.appendingPathComponent(npy))
                 files.append(npy)
             }
         }

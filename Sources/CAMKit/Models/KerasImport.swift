@@ -24,7 +24,8 @@ public enum KerasImport {
         let model = try ResNet(spec)
         try loadWeights(weights, into: model, includeHead: head != nil && spec.classes == head?.units)
         model.eval()
-        let inputSize = weights.modelConfig?.inputShape.flatMap { $0.count == 4 ? $0[1] : nil } ?? 224
+        // `inputShape` has no batch dimension: [height, width, channels]; None (any size) → 224.
+        let inputSize = weights.modelConfig?.inputShape.flatMap { $0.count == 3 ? $0[0] : nil } ?? 224
         // A whole model is taken to be the tutorial's (inputs / 255); Keras' ImageNet backbones expect caffe.
         let preprocessing: Preprocessing = weights.layout == .weightsOnly ? .caffe : .seed
         return LoadedModel(model: model, info: ModelInfo(spec: spec, preprocessing: preprocessing, inputSize: inputSize), source: url)
