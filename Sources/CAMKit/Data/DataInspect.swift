@@ -7,15 +7,19 @@ public enum DataInspect {
     public struct Record: Codable, Sendable, Equatable {
         public let id: String
         public let label: Int
-        public let class_name: String
+        public let className: String
         public let boxes: [BoundingBox]
         public let width: Int
         public let height: Int
 
+        enum CodingKeys: String, CodingKey {
+            case id, label, className = "class_name", boxes, width, height
+        }
+
         public init(_ s: Sample) {
             id = s.id
             label = s.label
-            class_name = s.className
+            className = s.className
             boxes = s.boxes
             width = s.width
             height = s.height
