@@ -76,6 +76,9 @@ struct ServeCommand: ParsableCommand {
                 + (data.map { ", dataset \($0.name) (\($0.count) samples)" } ?? "")
                 + ", \(Runtime.threadCount) libtorch threads"
             let host = self.host
+            if !["127.0.0.1", "localhost", "::1"].contains(host) && !host.hasPrefix("127.") {
+                FileHandle.standardError.write(Data("camkit serve: warning: binding \(host) exposes the server beyond this machine; it has no authentication\n".utf8))
+            }
             let app = CAMServer.application(service, host: host, port: port) { bound in
                 let shown = host.contains(":") ? "[\(host)]" : host
                 let line = "camkit serve: http://\(shown):\(bound.map(String.init) ?? "?")/ — \(summary); Ctrl-C stops\n"
