@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 CAMKIT := .build/release/camkit
 
-.PHONY: deps build test demo bench clean web-e2e
+.PHONY: deps build serve test demo bench clean web-e2e
 
 ## Install the Debian packages that are missing (a no-op when all are present).
 deps:
@@ -17,6 +17,10 @@ deps:
 
 build: deps
 	$(SWIFT) build -c release --product camkit
+
+## The web app (`camkit serve` runs this executable, built next to camkit).
+serve: build
+	$(SWIFT) build -c release --product camkit-serve
 
 ## Run the whole test suite.
 test: deps

@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "CAMKit", targets: ["CAMKit"]),
         .executable(name: "camkit", targets: ["camkit"]),
+        .executable(name: "camkit-serve", targets: ["camkit-serve"]),
         .executable(name: "camkit-bench", targets: ["CAMKitBench"]),
     ],
     dependencies: [
@@ -50,9 +51,15 @@ let package = Package(
                 .embedInCode("Public/openapi.json"),
             ]
         ),
+        .target(name: "CAMKitCLI", dependencies: ["CAMKit", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "camkit",
-            dependencies: ["CAMKit", "CAMServer", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["CAMKit", "CAMKitCLI", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // The web app is its own executable so that `camkit` builds without the server stack; `camkit serve` runs it.
+        .executableTarget(
+            name: "camkit-serve",
+            dependencies: ["CAMKit", "CAMKitCLI", "CAMServer", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "CAMKitBench", dependencies: ["CAMKit", "Torch"], path: "Benchmarks/CAMKitBench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -33,6 +33,7 @@ if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
 "$VENV/bin/python" -c "import selenium" 2>/dev/null || "$VENV/bin/pip" install -q "selenium>=4.20"
 
 swift build --scratch-path "$SCRATCH" --product camkit
+swift build --scratch-path "$SCRATCH" --product camkit-serve
 CAMKIT="$SCRATCH/debug/camkit"
 mkdir -p "$WORK" "$SHOTS"
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import CAMKitCLI
 import Foundation
 import Torch
 
@@ -8,7 +9,7 @@ struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Write class activation maps of images as overlays (and float32 maps) with explain.json.",
-        discussion: "Methods: \(CAMMethod.allCases.map(\.rawValue).joined(separator: " ")). Files: <image stem>.<method>.<layer>.<class>.png (and .npy with --raw) and explain.json (top-5 classes with logits and probabilities, files written). CAM exists only at the layer feeding global average pooling: with other layers too, it runs there only and the rest is listed under 'skipped'."
+        discussion: "Methods: \(CAMMethod.allCases.map(\.rawValue).joined(separator: " ")). Files: <image stem>.<method>.<layer>.<class>.png (raw maps as .npy with --raw, image-size maps as .map.npy with --maps) and explain.json (top-5 classes with logits and probabilities, files written). CAM exists only at the layer feeding global average pooling: with other layers too, it runs there only and the rest is listed under 'skipped'."
     )
 
     @Argument(help: "Image files (JPEG, PNG, WebP, BMP).")
@@ -40,8 +41,11 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Upsampling of maps to the image size: bilinear or bicubic.")
     var upsample: String = "bilinear"
 
-    @Flag(help: "Also write each map as a float32 H×W .npy (image size; normalised by --normalize, not clamped: with --normalize tutorial, the tutorial's cam_image).")
+    @Flag(help: "Also write raw maps (feature resolution, before ReLU and normalisation) as float32 <stem>.<method>.<layer>.<class>.npy.")
     var raw = false
+
+    @Flag(help: "Also write the normalised maps at image size (H×W, not clamped) as float32 <stem>.<method>.<layer>.<class>.map.npy.")
+    var maps = false
 
     @Option(help: "Output directory.")
     var out: String
@@ -68,6 +72,7 @@ struct ExplainCommand: ParsableCommand {
             default: throw ValidationError("--upsample must be bilinear or bicubic")
             }
             options.writeRaw = raw
+            options.writeImageMaps = maps
             let report = try ExplainJob.run(images: images.map { URL(fileURLWithPath: $0) }, model: loaded, options: options,
                                             outputDirectory: URL(fileURLWithPath: out))
             for s in report.skipped {

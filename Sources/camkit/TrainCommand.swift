@@ -1,5 +1,6 @@
 import ArgumentParser
 import CAMKit
+import CAMKitCLI
 import Foundation
 import Synchronization
 import Torch

@@ -253,7 +253,7 @@ import Torch
             ["explain", TutorialParityTests.imageURL.path, second.path, "--model", TutorialParityTests.modelURL.path,
              "--preprocess", "seed", "--method", "cam", "gradcam", "--layer"] + layers
                 + ["--class"] + classes.map(String.init)
-                + ["--score", "softmax", "--normalize", "tutorial", "--raw", "--threads", "1", "--out", out.path])
+                + ["--score", "softmax", "--normalize", "tutorial", "--raw", "--maps", "--threads", "1", "--out", out.path])
         #expect(result.status == 0, "\(result.output)")
 
         let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: out.appendingPathComponent("explain.json")))
@@ -276,7 +276,8 @@ import Torch
             for c in classes {
                 for layer in layers {
                     for method in ["cam", "gradcam"] where method == "gradcam" || layer == layers[0] {
-                        expectedFiles += ["\(stem).\(method).\(layer).\(c).png", "\(stem).\(method).\(layer).\(c).npy"]
+                        expectedFiles += ["\(stem).\(method).\(layer).\(c).png", "\(stem).\(method).\(layer).\(c).npy",
+                                          "\(stem).\(method).\(layer).\(c).map.npy"]
                     }
                 }
             }
@@ -286,19 +287,23 @@ import Torch
                 if file.hasSuffix(".png") {
                     let png = try ImageCodec.decode(contentsOf: url)
                     #expect(png.width == e.width && png.height == e.height && png.channels == 3, "\(file)")
-                } else {
+                } else if file.hasSuffix(".map.npy") {
                     let array = try NPY.read(contentsOf: url)
                     #expect(array.dtype == .float32 && array.shape == [e.height, e.width], "\(file)")
+                } else {
+                    // The raw map: feature resolution, at most the image's size.
+                    let array = try NPY.read(contentsOf: url)
+                    #expect(array.dtype == .float32 && array.shape.count == 2 && array.shape[0] < e.height, "\(file)")
                 }
             }
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: out.path)
         #expect(Set(names) == Set(report.images.flatMap(\.files) + ["explain.json", "copy.png"]))
 
-        // With --normalize tutorial the .npy is the tutorial's cam_image.
+        // With --normalize tutorial the .map.npy is the tutorial's cam_image.
         for key in TutorialParityTests.mapKeys {
             let entry = try #require(e.maps[key])
-            let got = try NPY.read(contentsOf: out.appendingPathComponent("image.\(entry.method).\(entry.layer).\(e.label).npy"))
+            let got = try NPY.read(contentsOf: out.appendingPathComponent("image.\(entry.method).\(entry.layer).\(e.label).map.npy"))
             let want = try TutorialParityTests.npy(entry.file)
             let err = TutorialParityTests.relativeError(got.floatValues(), want.values)
             #expect(err < 1e-4, "\(key): \(err)")

@@ -13,9 +13,12 @@ public struct ExplainOptions: Sendable {
     /// Weight of the heatmap in the overlay (the tutorial blends 0.5 / 0.5).
     public var alpha = 0.5
     public var upsampling: InterpolationMode = .bilinear
-    /// Also write each map as a float32 H×W `.npy` (image height × width): normalised by
-    /// `normalization` and upsampled, not clamped (with `.tutorial`, the tutorial's `cam_image`).
+    /// Also write each raw map (feature resolution h×w, before ReLU and normalisation) as float32
+    /// `<stem>.<method>.<layer>.<class>.npy`.
     public var writeRaw = false
+    /// Also write each map at image size (H×W), normalised by `normalization` and upsampled, not
+    /// clamped (with `.tutorial`, the tutorial's `cam_image`) as float32 `<stem>.<method>.<layer>.<class>.map.npy`.
+    public var writeImageMaps = false
     /// Images per forward pass.
     public var batchSize = 8
 
@@ -67,7 +70,7 @@ public enum ExplainJob {
 
     /// Explains every image for every method and layer (CAM only at `lastFeatureLayer`: its other
     /// pairs are listed in `skipped`; CAM with no last layer among `layers` is an error) and writes
-    /// per image, method, layer and class an overlay PNG (and with `writeRaw` the H×W `.npy`), then
+    /// per image, method, layer and class an overlay PNG (and the `.npy` maps asked for), then
     /// `explain.json`.
     public static func run(images: [URL], model loaded: LoadedModel, options: ExplainOptions, outputDirectory: URL) throws -> ExplainReport {
         // Decode everything first: a bad image fails the run before anything is written.
@@ -138,6 +141,11 @@ public enum ExplainJob {
             files.append(png)
             if options.writeRaw {
                 let npy = fileName(image: url, method: map.method, layer: map.layer, classIndex: map.classIndex, ext: "npy")
+                try FloatMap(tensor: map.raw).writeNPY(to: dir.appendingPathComponent(npy))
+                files.append(npy)
+            }
+            if options.writeImageMaps {
+                let npy = fileName(image: url, method: map.method, layer: map.layer, classIndex: map.classIndex, ext: "map.npy")
                 try FloatMap(tensor: full).writeNPY(to: dir.appendingPathComponent(npy))
                 files.append(npy)
             }

@@ -1,13 +1,15 @@
 import ArgumentParser
 import CAMKit
+import CAMKitCLI
 import CAMServer
 import Foundation
 import Torch
 
 /// `camkit serve`: the web page and JSON API (docs/WEB.md).
+@main
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve",
+        commandName: "camkit serve",
         abstract: "Serve a web page and a JSON API that explain a model's predictions (docs/WEB.md).",
         discussion: """
             Upload an image or browse --dataset; choose methods, layers, class, normalisation, colour map, opacity and \

@@ -1,0 +1,43 @@
+import ArgumentParser
+import CAMKit
+import Foundation
+import Torch
+
+/// Options shared by every command that opens a model.
+public struct ModelOptions: ParsableArguments {
+    public init() {}
+
+    @Option(help: "Model file: CAMKit checkpoint or torchvision state dict (.safetensors), Keras .h5.")
+    public var model: String
+
+    @Option(help: "Architecture, where the file does not say (\(ResNetSpec.knownArchitectures.joined(separator: ", "))).")
+    public var arch: String?
+
+    @Option(help: "Number of classes, where the file does not say.")
+    public var classes: Int?
+
+    @Option(help: "Input preprocessing: seed (tutorial: /255), imagenet (mean/std), caffe (Keras BGR mean). Default: the model's own.")
+    public var preprocess: Preprocessing?
+
+    public func load() throws -> LoadedModel {
+        try ModelLoader.load(URL(fileURLWithPath: model), arch: arch, classes: classes, preprocessing: preprocess)
+    }
+}
+
+/// libtorch's thread count, set explicitly by every command.
+public struct RuntimeOptions: ParsableArguments {
+    public init() {}
+
+    @Option(help: "libtorch threads (default: the machine's cores).")
+    public var threads: Int?
+
+    public func apply() throws { try Runtime.setThreads(threads) }
+}
+
+extension Preprocessing: ExpressibleByArgument {}
+
+/// Prints an error the way a user can act on and exits non-zero (no stack trace).
+public func fail(_ error: Error) -> ExitCode {
+    FileHandle.standardError.write(Data("camkit: error: \(error)\n".utf8))
+    return ExitCode.failure
+}
