@@ -76,6 +76,13 @@ final class ModelWorker: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Jobs that ran (not counting those answered `timedOut` before they started).
+    var jobsRun: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return completedJobs
+    }
+
     /// Load now: admitted requests, whether a job is running, jobs waiting.
     var load: (admitted: Int, running: Bool, waiting: Int) {
         condition.lock()
