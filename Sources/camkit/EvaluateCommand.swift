@@ -75,6 +75,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Output directory.")
     var out: String
 
+    @Flag(name: .customLong("report"), inversion: .prefixedNo,
+          help: "Also write the HTML report DIR/report/index.html (see `camkit report` for its options).")
+    var htmlReport = true
+
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
@@ -116,6 +120,17 @@ struct EvaluateCommand: ParsableCommand {
                       + "top-1 cls \(pct(m.top1Cls)), mean IoU \(String(format: "%.4f", m.meanIoU)) [\(m.samples) samples]")
             }
             print("evaluated \(report.evaluated) samples (\(report.resumed) already done); wrote \(report.metricsJSON.path), \(report.metricsCSV.path); per image: \(report.results.path)")
+            if htmlReport {
+                var loaded: LoadedModel?
+                if case .model(let box) = source { loaded = box.loaded }
+                switch Report.writeAfterEvaluation(output: URL(fileURLWithPath: out), model: loaded, dataset: data) {
+                case .success(let written):
+                    for w in written.warnings { FileHandle.standardError.write(Data("camkit: note: \(w)\n".utf8)) }
+                    print("report: \(written.index.path)")
+                case .failure(let error):
+                    FileHandle.standardError.write(Data("camkit: note: no HTML report: \(error)\n".utf8))
+                }
+            }
         } catch let error as ValidationError {
             throw error
         } catch {

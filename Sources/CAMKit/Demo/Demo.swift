@@ -90,14 +90,15 @@ public enum Demo {
                                                     options: evaluation, output: evalDir)
 
         // 4. Report.
-        let reportURL = try writeReport(evaluation: evalDir, training: modelDir, to: options.output.appendingPathComponent("report"))
+        var reportOptions = ReportOptions()
+        reportOptions.title = "CAMKit demo: CAM and Grad-CAM on the synthetic localization set"
+        reportOptions.trainingDirectory = modelDir
+        reportOptions.outputDirectory = options.output.appendingPathComponent("report")
+        let written = try Report.write(evaluation: evalDir, options: reportOptions, model: loaded, dataset: testSet)
+        for warning in written.warnings { log("report note: \(warning)") }
+        let reportURL = written.index
         return Summary(trainingHistory: history, metrics: report.metrics, reportURL: reportURL,
                        seconds: Date().timeIntervalSince(started))
-    }
-
-    /// Hook to the report writer (see Report/).
-    static func writeReport(evaluation: URL, training: URL, to dir: URL) throws -> URL {
-        dir.appendingPathComponent("index.html")
     }
 
     /// Trains the demo network into `modelDir` unless a finished run is there; resumes an interrupted one.
