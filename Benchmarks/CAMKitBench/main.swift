@@ -40,6 +40,14 @@ switch mode {
 case "forward":
     let t = try measure(iters: iters) { _ = try withInferenceMode { try model(x) } }
     print(String(format: "{\"impl\":\"swift\",\"batch\":%d,\"median_ms\":%.3f,\"min_ms\":%.3f}", batch, t.median, t.min))
+case "explain":
+    // CAM + Grad-CAM at three layers (one forward, one backward from the earliest) vs one plain forward.
+    let explainer = Explainer(model: model)
+    let layers = argument("layers", "layer4,layer3,layer2").split(separator: ",").map(String.init)
+    let forward = try measure(iters: iters) { _ = try withInferenceMode { try model(x) } }
+    let explain = try measure(iters: iters) { _ = try explainer.explain(x, methods: [.cam, .gradCAM], layers: layers) }
+    print(String(format: "{\"impl\":\"swift\",\"mode\":\"explain\",\"batch\":%d,\"forward_ms\":%.1f,\"explain_ms\":%.1f,\"ratio\":%.3f}",
+                 batch, forward.median, explain.median, explain.median / forward.median))
 case "train-step":
     model.train()
     let labels = try Tensor.randint(0, classes, shape: [batch])
