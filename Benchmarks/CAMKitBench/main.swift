@@ -29,11 +29,13 @@ let mode = CommandLine.arguments.dropFirst().first ?? "forward"
 let batch = Int(argument("batch", "1"))!
 let iters = Int(argument("iters", "10"))!
 try Runtime.setThreads(Int(argument("threads", "2")))
+if argument("allocator", "retain") == "retain" { try Runtime.retainFreedMemory() }
 Runtime.manualSeed(0)
 let size = Int(argument("size", "224"))!
 let classes = Int(argument("classes", "1000"))!
 let model = try ResNet(ResNetSpec.named(argument("arch", "resnet50"), classes: classes))
 model.eval()
+model.optimizesEvalForward = argument("optimize", "on") == "on"
 let x = try Tensor.randn([batch, 3, size, size])
 
 switch mode {

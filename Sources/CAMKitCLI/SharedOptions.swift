@@ -24,14 +24,20 @@ public struct ModelOptions: ParsableArguments {
     }
 }
 
-/// libtorch's thread count, set explicitly by every command.
+/// libtorch's thread count, set explicitly by every command, and the allocator policy.
 public struct RuntimeOptions: ParsableArguments {
     public init() {}
 
     @Option(help: "libtorch threads (default: the machine's cores).")
     public var threads: Int?
 
-    public func apply() throws { try Runtime.setThreads(threads) }
+    @Flag(help: "Return freed memory to the system after each pass (glibc's default; slower: large activations page-fault afresh).")
+    public var releaseMemory = false
+
+    public func apply() throws {
+        try Runtime.setThreads(threads)
+        if !releaseMemory { try Runtime.retainFreedMemory() }
+    }
 }
 
 extension Preprocessing: ExpressibleByArgument {}

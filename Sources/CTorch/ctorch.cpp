@@ -6,6 +6,9 @@
 #include <ATen/Parallel.h>
 
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <vector>
 
 struct ct_tensor {
@@ -165,6 +168,7 @@ int ct_strides(const ct_tensor *t, int64_t *out, int cap) {
 int ct_get_dtype(const ct_tensor *t) { CT_GUARD(-1, return dtype_code(t->t.scalar_type());) }
 
 int64_t ct_numel(const ct_tensor *t) { CT_GUARD(-1, return t->t.numel();) }
+int64_t ct_version(const ct_tensor *t) { CT_GUARD(-1, return t->t.is_inference() ? -1 : static_cast<int64_t>(t->t._version());) }
 
 int ct_is_contiguous(const ct_tensor *t, int mf) { CT_GUARD(-1, return t->t.is_contiguous(memory_format(mf)) ? 1 : 0;) }
 
@@ -494,12 +498,26 @@ int ct_set_grad_enabled(int enabled) {
 
 int ct_is_grad_enabled(void) { return at::GradMode::is_enabled() ? 1 : 0; }
 
-void *ct_inference_mode_enter(void) { CT_GUARD(nullptr, return new c10::InferenceMode(true);) }
+void *ct_inference_mode_enter(int enabled) { CT_GUARD(nullptr, return new c10::InferenceMode(enabled != 0);) }
 void ct_inference_mode_exit(void *guard) { delete static_cast<c10::InferenceMode *>(guard); }
 
 // ---------- runtime ----------
 
 void ct_manual_seed(uint64_t seed) { torch::manual_seed(seed); }
+
+int ct_retain_freed_memory(void) {
+    CT_GUARD(-1, {
+#if defined(__GLIBC__)
+        // M_MMAP_MAX 0: large blocks come from the heap and are reused; the trim threshold keeps
+        // the heap's top instead of returning it to the kernel after every forward.
+        if (mallopt(M_MMAP_MAX, 0) != 1 || mallopt(M_TRIM_THRESHOLD, 0x7fffffff) != 1)
+            throw std::runtime_error("glibc refused the allocator settings (mallopt)");
+        return 0;
+#else
+        throw std::runtime_error("allocator tuning needs glibc");
+#endif
+    })
+}
 
 int ct_set_num_threads(int n) {
     CT_GUARD(-1, {

@@ -122,8 +122,9 @@ public func withGrad<R>(_ body: () throws -> R) rethrows -> R {
 
 /// Runs `body` in inference mode (torch.inference_mode): no autograd bookkeeping at all.
 /// Tensors created inside cannot later take part in autograd.
-public func withInferenceMode<R>(_ body: () throws -> R) rethrows -> R {
-    let guardHandle = ct_inference_mode_enter()
+/// `enabled: false` leaves it inside such a scope, for tensors that must outlive it (caches).
+public func withInferenceMode<R>(_ enabled: Bool = true, _ body: () throws -> R) rethrows -> R {
+    let guardHandle = ct_inference_mode_enter(enabled ? 1 : 0)
     defer { ct_inference_mode_exit(guardHandle) }
     return try body()
 }

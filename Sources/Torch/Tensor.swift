@@ -156,6 +156,11 @@ public final class Tensor: @unchecked Sendable {
         return dims.prefix(Swift.max(n, 0)).map(Int.init)
     }
 
+    /// libtorch's version counter, bumped by every in-place change (optimizer steps, state
+    /// loading); -1 for tensors made in inference mode. Lets caches derived from parameters
+    /// notice that the parameters changed.
+    public var version: Int { Int(ct_version(handle)) }
+
     public var strides: [Int] {
         var dims = [Int64](repeating: 0, count: 16)
         let n = Int(ct_strides(handle, &dims, 16))

@@ -6,6 +6,7 @@ struct ConvBN {
     let bn: BatchNorm2d
     let convName: String
     let bnName: String
+    private let foldCache = FoldedConvBN()
 
     init(_ inC: Int, _ outC: Int, kernel: Int, stride: Int, padding: Int, bias: Bool, eps: Double,
          convName: String, bnName: String) throws {
@@ -15,10 +16,51 @@ struct ConvBN {
         self.bnName = bnName
     }
 
-    /// conv then bn, each output tapped under its own name (prefixed by `path`).
+    /// conv then bn, each output tapped under its own name (prefixed by `path`); one folded
+    /// convolution when `canFold` allows.
     func callAsFunction(_ x: Tensor, _ tap: TapRecorder, _ path: String) throws -> Tensor {
+        if canFold(tap, path) { return try tap(path + bnName, folded(x)) }
         let c = try tap(path + convName, conv(x))
         return try tap(path + bnName, bn(c))
+    }
+
+    /// Whether conv and bn may run as one convolution: the pass is an optimised eval pass and
+    /// nothing needs the convolution's own output.
+    func canFold(_ tap: TapRecorder, _ path: String) -> Bool {
+        tap.optimized && !bn.isTraining && !tap.isWanted(path + convName) && tap.gradientsFrom != path + convName
+    }
+
+    /// conv followed by eval-mode bn, as one convolution with the folded weights.
+    func folded(_ x: Tensor) throws -> Tensor {
+        let (weight, bias) = try foldCache.parameters(conv, bn)
+        return try Functional.conv2d(x, weight: weight, bias: bias, stride: conv.stride, padding: conv.padding,
+                                     dilation: conv.dilation, groups: conv.groups)
+    }
+}
+
+/// The weights of a convolution with its eval-mode batch norm folded in
+/// (`w·γ/√(σ²+ε)`, `(b−μ)·γ/√(σ²+ε)+β`), channels-last, rebuilt when a parameter or running
+/// statistic changes (libtorch's version counters tell).
+final class FoldedConvBN: @unchecked Sendable {
+    private var cached: (weight: Tensor, bias: Tensor)?
+    private var versions: [Int] = []
+
+    func parameters(_ conv: Conv2d, _ bn: BatchNorm2d) throws -> (Tensor, Tensor) {
+        let sources = [conv.weight, bn.weight, bn.bias, bn.runningMean, bn.runningVar] + (conv.bias.map { [$0] } ?? [])
+        let now = sources.map(\.version)
+        if let cached, now == versions { return cached }
+        // Built outside any inference-mode scope so that autograd passes (explanations) can use them.
+        let folded = try withInferenceMode(false) {
+            try withNoGrad {
+                let scale = try bn.weight * (bn.runningVar + bn.eps).rsqrt()
+                let weight = try (conv.weight * scale.reshape([-1, 1, 1, 1])).channelsLast()
+                let shift = try conv.bias.map { try $0 - bn.runningMean } ?? (0.0 - bn.runningMean)
+                return (weight, try shift * scale + bn.bias)
+            }
+        }
+        cached = folded
+        versions = now
+        return folded
     }
 }
 
@@ -103,10 +145,16 @@ final class ResidualBlock: Module {
         }
         let last = units[units.count - 1]
         var identity = x
-        let shortcutConv = try shortcut.map { try tap(name + $0.convName, $0.conv(x)) }
-        let mainConv = try tap(name + last.convName, last.conv(y))
-        if let shortcut, let shortcutConv { identity = try tap(name + shortcut.bnName, shortcut.bn(shortcutConv)) }
-        let main = try tap(name + last.bnName, last.bn(mainConv))
+        let main: Tensor
+        if last.canFold(tap, name), shortcut?.canFold(tap, name) ?? true {
+            if let shortcut { identity = try tap(name + shortcut.bnName, shortcut.folded(x)) }
+            main = try tap(name + last.bnName, last.folded(y))
+        } else {
+            let shortcutConv = try shortcut.map { try tap(name + $0.convName, $0.conv(x)) }
+            let mainConv = try tap(name + last.convName, last.conv(y))
+            if let shortcut, let shortcutConv { identity = try tap(name + shortcut.bnName, shortcut.bn(shortcutConv)) }
+            main = try tap(name + last.bnName, last.bn(mainConv))
+        }
         let added = try tap(name + "_add", main + identity)
         return try tap(name + "_out", added.relu())
     }

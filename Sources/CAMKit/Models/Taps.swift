@@ -22,6 +22,9 @@ public final class TapRecorder {
     public private(set) var order: [String] = []
     let gradientsFrom: String?
     let recordAll: Bool
+    /// Whether the model may run this pass in its optimised eval form (batch norm folded into
+    /// convolutions, channels-last); set by the model.
+    var optimized = false
 
     public init(wanted: Set<String>, gradientsFrom: String? = nil, recordAll: Bool = false) {
         self.wanted = wanted

@@ -61,6 +61,8 @@ int ct_shape(const ct_tensor *t, int64_t *out, int cap);
 int ct_strides(const ct_tensor *t, int64_t *out, int cap);
 int ct_get_dtype(const ct_tensor *t);
 int64_t ct_numel(const ct_tensor *t);
+/** The tensor's version counter: bumped by every in-place change (-1 for inference tensors). */
+int64_t ct_version(const ct_tensor *t);
 /** 1 when contiguous in `memory_format` (0 = contiguous, 1 = channels-last). */
 int ct_is_contiguous(const ct_tensor *t, int memory_format);
 /** Copies the elements (row-major, the tensor's own dtype) into dst; nbytes must match. */
@@ -194,8 +196,9 @@ int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *gra
 /** Sets whether autograd records; returns the previous state (0/1). */
 int ct_set_grad_enabled(int enabled);
 int ct_is_grad_enabled(void);
-/** Enters an inference-mode scope on this thread; leave it with ct_inference_mode_exit. */
-void *ct_inference_mode_enter(void);
+/** Enters an inference-mode scope on this thread (enabled 0: leaves one for the scope);
+ *  leave it with ct_inference_mode_exit. */
+void *ct_inference_mode_enter(int enabled);
 void ct_inference_mode_exit(void *guard);
 
 /* ---------- runtime ---------- */
@@ -203,6 +206,9 @@ void ct_inference_mode_exit(void *guard);
 void ct_manual_seed(uint64_t seed);
 int ct_set_num_threads(int n);
 int ct_get_num_threads(void);
+/** Keeps freed memory in the process (glibc: no mmap for large blocks, no trimming), so that
+ *  the large activations of each forward do not page-fault afresh. Returns 0, or -1 if refused. */
+int ct_retain_freed_memory(void);
 /** Random-generator state as bytes (cap bytes available at out); returns the length needed. */
 int64_t ct_rng_state(uint8_t *out, int64_t cap);
 int ct_set_rng_state(const uint8_t *state, int64_t len);
