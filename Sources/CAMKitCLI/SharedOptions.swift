@@ -52,6 +52,23 @@ public protocol OptionalModelHelp {
     static var model: ArgumentHelp { get }
 }
 
+/// `--class`: the classes to explain, `auto` for each image's predicted class.
+public struct TargetClassOptions: ParsableArguments {
+    public init() {}
+
+    @Option(name: .customLong("class"), parsing: .upToNextOption, help: "auto (the predicted class) or class indices.")
+    public var classes: [String] = ["auto"]
+
+    /// The class indices; nil for `auto`.
+    public func indices() throws -> [Int]? {
+        if classes == ["auto"] { return nil }
+        return try classes.map {
+            guard let c = Int($0) else { throw ValidationError("--class takes 'auto' or class indices, not '\($0)'") }
+            return c
+        }
+    }
+}
+
 /// libtorch's thread count, set explicitly by every command.
 public struct RuntimeOptions: ParsableArguments {
     public init() {}
