@@ -24,6 +24,51 @@ public struct ModelOptions: ParsableArguments {
     }
 }
 
+/// The model options of a command where a model is optional (`--model` may be omitted), with the
+/// `--model` help given by `Help` (what the model is for there).
+public struct OptionalModelOptions<Help: OptionalModelHelp>: ParsableArguments {
+    public init() {}
+
+    @Option(help: Help.model)
+    public var model: String?
+
+    @Option(help: "Architecture, where the model file does not say.")
+    public var arch: String?
+
+    @Option(help: "Number of classes, where the model file does not say.")
+    public var classes: Int?
+
+    @Option(help: "Input preprocessing: seed, imagenet, caffe. Default: the model's own.")
+    public var preprocess: Preprocessing?
+
+    /// The model, or nil without `--model`.
+    public func load() throws -> LoadedModel? {
+        try model.map { try ModelLoader.load(URL(fileURLWithPath: $0), arch: arch, classes: classes, preprocessing: preprocess) }
+    }
+}
+
+/// The `--model` help of an `OptionalModelOptions`.
+public protocol OptionalModelHelp {
+    static var model: ArgumentHelp { get }
+}
+
+/// `--class`: the classes to explain, `auto` for each image's predicted class.
+public struct TargetClassOptions: ParsableArguments {
+    public init() {}
+
+    @Option(name: .customLong("class"), parsing: .upToNextOption, help: "auto (the predicted class) or class indices.")
+    public var classes: [String] = ["auto"]
+
+    /// The class indices; nil for `auto`.
+    public func indices() throws -> [Int]? {
+        if classes == ["auto"] { return nil }
+        return try classes.map {
+            guard let c = Int($0) else { throw ValidationError("--class takes 'auto' or class indices, not '\($0)'") }
+            return c
+        }
+    }
+}
+
 /// libtorch's thread count, set explicitly by every command, and the allocator policy.
 public struct RuntimeOptions: ParsableArguments {
     public init() {}

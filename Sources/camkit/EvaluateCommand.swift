@@ -21,17 +21,11 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Dataset spec, e.g. wsol:DIR, tfds:PATH:test, synthetic:...:test.")
     var dataset: String
 
-    @Option(help: "Model file (CAMKit checkpoint, torchvision safetensors, Keras .h5).")
-    var model: String?
+    enum ModelHelp: OptionalModelHelp {
+        static var model: ArgumentHelp { "Model file (CAMKit checkpoint, torchvision safetensors, Keras .h5)." }
+    }
 
-    @Option(help: "Architecture, where the model file does not say.")
-    var arch: String?
-
-    @Option(help: "Number of classes, where the model file does not say.")
-    var classes: Int?
-
-    @Option(help: "Input preprocessing: seed, imagenet, caffe. Default: the model's own.")
-    var preprocess: Preprocessing?
+    @OptionGroup var modelOptions: OptionalModelOptions<ModelHelp>
 
     @Option(help: "Folder of .npy score maps to evaluate instead of a model.")
     var maps: String?
@@ -84,7 +78,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         do {
             try runtime.apply()
-            guard (model == nil) != (maps == nil) else {
+            guard (modelOptions.model == nil) != (maps == nil) else {
                 throw ValidationError("give either --model FILE or --maps DIR")
             }
             if let limit, limit <= 0 { throw ValidationError("--limit must be > 0") }
@@ -93,8 +87,7 @@ struct EvaluateCommand: ParsableCommand {
             let sweep = try SweepConfiguration.standard(evaluationProtocol, interval: thresholdInterval)
             let source: EvaluationSource
             var layerNames = layers
-            if let model {
-                let loaded = try ModelLoader.load(URL(fileURLWithPath: model), arch: arch, classes: classes, preprocessing: preprocess)
+            if let loaded = try modelOptions.load() {
                 if layerNames.isEmpty { layerNames = [loaded.model.lastFeatureLayer] }
                 source = .model(LoadedModelBox(loaded))
             } else {

@@ -23,8 +23,7 @@ struct ExplainCommand: ParsableCommand {
     @Option(name: .customLong("layer"), parsing: .upToNextOption, help: "One or more layer names (see `camkit layers`). Default: the layer feeding global average pooling.")
     var layers: [String] = []
 
-    @Option(name: .customLong("class"), parsing: .upToNextOption, help: "auto (the predicted class) or class indices.")
-    var classes: [String] = ["auto"]
+    @OptionGroup var classes: TargetClassOptions
 
     @Option(help: "Score to explain: logit or softmax.")
     var score: ScoreKind = .logit
@@ -58,7 +57,7 @@ struct ExplainCommand: ParsableCommand {
             let loaded = try model.load()
             var options = ExplainOptions(methods: try methods.map(CAMMethod.init(name:)),
                                          layers: layers.isEmpty ? [loaded.model.lastFeatureLayer] : layers)
-            options.classes = try parseClasses(classes)
+            options.classes = try classes.indices()
             options.score = score
             options.normalization = normalize
             guard let map = ColorMap(name: colormap) else {
@@ -87,14 +86,6 @@ struct ExplainCommand: ParsableCommand {
             throw error
         } catch {
             throw fail(error)
-        }
-    }
-
-    private func parseClasses(_ values: [String]) throws -> [Int]? {
-        if values == ["auto"] { return nil }
-        return try values.map {
-            guard let c = Int($0) else { throw ValidationError("--class takes 'auto' or class indices, not '\($0)'") }
-            return c
         }
     }
 }

@@ -31,8 +31,7 @@ struct LocalizeCommand: ParsableCommand {
     @Option(name: .customLong("gt"), help: "Ground truth of an image, normalised ymin,xmin,ymax,xmax (several boxes: separate with ';'). Give it once per image, in order.")
     var truths: [String] = []
 
-    @Option(name: .customLong("class"), parsing: .upToNextOption, help: "auto (the predicted class) or class indices.")
-    var classes: [String] = ["auto"]
+    @OptionGroup var classes: TargetClassOptions
 
     @Option(help: "Box rule.")
     var boxRule: String = "camkit"
@@ -65,12 +64,7 @@ struct LocalizeCommand: ParsableCommand {
             options.iouMode = iou
             options.normalization = normalize
             options.score = score
-            if classes != ["auto"] {
-                options.classes = try classes.map {
-                    guard let c = Int($0) else { throw ValidationError("--class takes 'auto' or class indices, not '\($0)'") }
-                    return c
-                }
-            }
+            options.classes = try classes.indices()
             let report = try LocalizeJob.run(images: images.map { URL(fileURLWithPath: $0) }, truths: parsedTruths, model: loaded,
                                              options: options, outputDirectory: URL(fileURLWithPath: out))
             for image in report.images {

@@ -50,17 +50,11 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Heatmap weight in the overlays (the photo gets 1 - alpha).")
     var alpha: Double = 0.5
 
-    @Option(help: "Model file for the panels (default: the one in metrics.json).")
-    var model: String?
+    enum ModelHelp: OptionalModelHelp {
+        static var model: ArgumentHelp { "Model file for the panels (default: the one in metrics.json)." }
+    }
 
-    @Option(help: "Architecture, where the model file does not say.")
-    var arch: String?
-
-    @Option(help: "Number of classes, where the model file does not say.")
-    var classes: Int?
-
-    @Option(help: "Input preprocessing: seed, imagenet, caffe. Default: the model's own.")
-    var preprocess: Preprocessing?
+    @OptionGroup var modelOptions: OptionalModelOptions<ModelHelp>
 
     @Option(help: "Dataset spec for the gallery's pictures (default: the one in metrics.json).")
     var dataset: String?
@@ -86,7 +80,7 @@ struct ReportCommand: ParsableCommand {
             options.rows = rows
             options.tileHeight = tileHeight
             options.style = OverlayStyle(colorMap: map, alpha: alpha)
-            let loaded = try model.map { try ModelLoader.load(URL(fileURLWithPath: $0), arch: arch, classes: classes, preprocessing: preprocess) }
+            let loaded = try modelOptions.load()
             let data = try dataset.map { try DatasetSpec.parse($0).open() }
             let report = try Report.write(evaluation: URL(fileURLWithPath: directory), options: options, model: loaded, dataset: data)
             for w in report.warnings {

@@ -123,10 +123,9 @@ public enum ExplainJob {
         try FloatMap(tensor: imageMap(raw, size: size, options: options).clamp(min: 0, max: 1))
     }
 
-    /// The heatmap of `map` blended over `image` (the tutorial's `cv2.addWeighted`).
+    /// The heatmap of `map` blended over `image` (the tutorial's `cv2.addWeighted`; `Overlay.blend`).
     public static func overlay(_ map: FloatMap, on image: Image, options: ExplainOptions) throws -> Image {
-        let heat = try map.colorized(options.colorMap)
-        return try Image.addWeighted(heat, options.alpha, image, 1 - options.alpha)
+        try Overlay.blend(map, over: image, style: OverlayStyle(colorMap: options.colorMap, alpha: options.alpha))
     }
 
     private static func writeMaps(

@@ -70,16 +70,11 @@ extension Image {
             points.withUnsafeBufferPointer { p in
                 offsets.withUnsafeBufferPointer { o in
                     c.withUnsafeBufferPointer { col in
-                        if let hierarchy {
-                            return hierarchy.withUnsafeBufferPointer { h in
-                                ctcv_draw_contours(view, p.baseAddress, o.baseAddress, Int32(contours.count),
-                                                   Int32(clamping: index ?? -1), col.baseAddress, Int32(clamping: thickness),
-                                                   lineType.rawValue, h.baseAddress, Int32(clamping: maxLevel))
-                            }
+                        (hierarchy ?? []).withUnsafeBufferPointer { h in
+                            ctcv_draw_contours(view, p.baseAddress, o.baseAddress, Int32(contours.count),
+                                               Int32(clamping: index ?? -1), col.baseAddress, Int32(clamping: thickness),
+                                               lineType.rawValue, hierarchy == nil ? nil : h.baseAddress, Int32(clamping: maxLevel))
                         }
-                        return ctcv_draw_contours(view, p.baseAddress, o.baseAddress, Int32(contours.count),
-                                                  Int32(clamping: index ?? -1), col.baseAddress, Int32(clamping: thickness),
-                                                  lineType.rawValue, nil, Int32(clamping: maxLevel))
                     }
                 }
             }

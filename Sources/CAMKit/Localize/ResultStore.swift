@@ -43,7 +43,48 @@ public struct SampleRecord: Sendable {
     }
 }
 
-/// The per-image results of an evaluation in SQLite (`DIR/results.sqlite`, through GRDB).
+/// One box of a stored map (the evaluation's fixed rule).
+public struct StoredBox: Sendable, Hashable {
+    /// Normalised `[ymin, xmin, ymax, xmax]`.
+    public var normalized: BoundingBox
+    /// IoU with each ground-truth box.
+    public var ious: [Double]
+}
+
+/// One stored map's result: its rule IoU and boxes.
+public struct StoredMap: Sendable, Hashable {
+    public var method: String
+    public var layer: String
+    public var classIndex: Int
+    /// Best IoU of the fixed rule's boxes (0 without a box).
+    public var ruleIoU: Double
+    /// Why there is no box (`NoBoxReason.rawValue`), or nil.
+    public var noBox: String?
+    public var boxes: [StoredBox]
+}
+
+/// One evaluated sample as `results.sqlite` holds it.
+public struct StoredSample: Sendable {
+    /// Position in the dataset.
+    public var index: Int
+    public var id: String
+    public var label: Int
+    public var className: String
+    public var width: Int
+    public var height: Int
+    public var truth: [BoundingBox]
+    /// Top predicted classes, most probable first, and their probabilities (nil for maps from files).
+    public var predictions: [Int]?
+    public var probabilities: [Double]?
+    /// Keyed by `key(method:layer:)`.
+    public var maps: [String: StoredMap]
+
+    /// The key of a method and layer in `maps`.
+    public static func key(method: String, layer: String) -> String { "\(method)/\(layer)" }
+}
+
+/// The per-image results of an evaluation in SQLite (`DIR/results.sqlite`, through GRDB): written
+/// as `SampleRecord`s, read back for metrics (`evaluations`) and for the report (`storedRun`).
 ///
 /// Tables:
 /// - `run(key, value)`: the run's settings (`config`, JSON), checked when a run resumes.
@@ -169,6 +210,58 @@ public final class ResultStore: Sendable {
         }
     }
 
+    /// The run's settings (`config`, decoded; empty when absent or not a JSON object of strings) and
+    /// every stored sample with its maps' rule IoUs and boxes, in dataset order (what a report reads).
+    public func storedRun() throws -> (settings: [String: String], samples: [StoredSample]) {
+        do {
+            return try queue.read { db in
+                var settings: [String: String] = [:]
+                if let json = try String.fetchOne(db, sql: "SELECT value FROM run WHERE key = 'config'"),
+                   let decoded = try? Self.decode([String: String].self, json) {
+                    settings = decoded
+                }
+                var samples: [StoredSample] = []
+                var position: [Int: Int] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT idx, id, label, class_name, width, height, truth, predictions, probabilities FROM sample ORDER BY idx
+                    """) {
+                    let predictions: String? = row["predictions"], probabilities: String? = row["probabilities"]
+                    let s = StoredSample(
+                        index: row["idx"], id: row["id"], label: row["label"], className: row["class_name"], width: row["width"],
+                        height: row["height"], truth: try Self.decode([BoundingBox].self, row["truth"]),
+                        predictions: try predictions.map { try Self.decode([Int].self, $0) },
+                        probabilities: try probabilities.map { try Self.decode([Double].self, $0) },
+                        maps: [:])
+                    position[s.index] = samples.count
+                    samples.append(s)
+                }
+                for row in try Row.fetchAll(db, sql: "SELECT sample_idx, method, layer, class_index, rule_iou, no_box FROM result") {
+                    guard let p = position[row["sample_idx"]] else { continue }
+                    let m = StoredMap(method: row["method"], layer: row["layer"], classIndex: row["class_index"], ruleIoU: row["rule_iou"],
+                                      noBox: row["no_box"], boxes: [])
+                    samples[p].maps[StoredSample.key(method: m.method, layer: m.layer)] = m
+                }
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT sample_idx, method, layer, ymin, xmin, ymax, xmax, ious FROM box ORDER BY sample_idx, method, layer, box_index
+                    """) {
+                    guard let p = position[row["sample_idx"]] else { continue }
+                    let k = StoredSample.key(method: row["method"], layer: row["layer"])
+                    let box = StoredBox(normalized: BoundingBox(ymin: row["ymin"], xmin: row["xmin"], ymax: row["ymax"], xmax: row["xmax"]),
+                                        ious: (try? Self.decode([Double].self, row["ious"])) ?? [])
+                    samples[p].maps[k]?.boxes.append(box)
+                }
+                return (settings, samples)
+            }
+        } catch {
+            throw Self.wrap(error, url, "cannot read the stored results")
+        }
+    }
+
+    /// A JSON column's value.
+    private static func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(json.utf8))
+    }
+
     /// Every stored map of `method` / `layer` as a `SampleEvaluation`, in dataset order.
     public func evaluations(method: String, layer: String, configuration: SweepConfiguration) throws -> [SampleEvaluation] {
         let n = configuration.thresholds.count
@@ -194,10 +287,9 @@ public final class ResultStore: Sendable {
                             return b
                         }
                     }
-                    let truthJSON: String = row["truth"]
                     let predictionsJSON: String? = row["predictions"]
-                    let truth = try JSONDecoder().decode([BoundingBox].self, from: Data(truthJSON.utf8))
-                    let predictions = try predictionsJSON.map { try JSONDecoder().decode([Int].self, from: Data($0.utf8)) }
+                    let truth = try Self.decode([BoundingBox].self, row["truth"])
+                    let predictions = try predictionsJSON.map { try Self.decode([Int].self, $0) }
                     return SampleEvaluation(
                         sampleID: id, label: row["label"], predictions: predictions, ruleIoU: row["rule_iou"],
                         sweep: SweepOutcome(single: try bits(row["single"], singleCount), multi: try bits(row["multi"], multiCount)),

@@ -77,10 +77,11 @@ public enum KerasImport {
                 if let bias = dense.bias { state["\(name).bias"] = try layer.tensor("bias", expectedShape: bias.shape) }
             }
         }
-        if !includeHead {
+        if includeHead {
+            try model.loadStateDict(state, source: weights.file)
+        } else {
             // Keep the fresh head; everything else is checked strictly.
-            for (k, t) in model.stateDict() where k.hasPrefix(model.spec.headName + ".") { state[k] = t }
+            try model.loadStateDictKeepingHead(state, source: weights.file)
         }
-        try model.loadStateDict(state, source: weights.file)
     }
 }

@@ -17,7 +17,7 @@ public enum Pretrained {
             return
         }
         let file = try SafeTensors.read(contentsOf: url)
-        var state: [String: Tensor]
+        let state: [String: Tensor]
         var sourceHead = "fc."
         if Checkpoint.isCheckpoint(file.metadata) {
             let checkpoint = try Checkpoint(file: file, source: path)
@@ -29,9 +29,6 @@ public enum Pretrained {
             }
             state = file.tensors
         }
-        let head = model.spec.headName + "."
-        state = state.filter { !$0.key.hasPrefix(sourceHead) }
-        for (k, t) in model.stateDict() where k.hasPrefix(head) { state[k] = t }
-        try model.loadStateDict(state, source: path)
+        try model.loadStateDictKeepingHead(state.filter { !$0.key.hasPrefix(sourceHead) }, source: path)
     }
 }
