@@ -32,6 +32,13 @@ test: deps
 demo: build
 	$(CAMKIT) demo
 
+## CAMKit vs pytorch-grad-cam, torchcam and PyTorch on this machine (a quiet one): prints the
+## table of times and ratios, writes Benchmarks/RESULTS.md. Sets up tools/.venv from PyPI.
+bench: deps
+	@dpkg-query -W -f='$${Status}' python3-venv 2>/dev/null | grep -q "ok installed" || \
+	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-venv; }
+	bash Benchmarks/bench.sh
+
 ## End-to-end test of `camkit serve` in headless Chromium; writes docs/img/web.png (tools/web_e2e.sh).
 web-e2e: deps
 	bash tools/web_e2e.sh

@@ -1,5 +1,7 @@
 // camkit-bench: timing runs that the scripts in Benchmarks/ compare side by side with peers.
-// Usage: camkit-bench forward --arch resnet50 --batch 16 --iters 10 --threads 2
+// Usage: camkit-bench MODE [--model FILE | --arch NAME] [--input FILE] [--batch 16] [--iters 10] [--threads 2]
+// Modes: forward, explain (--methods cam,gradcam --layers layer4,layer3,layer2), pipeline (--images DIR),
+// boxes (--maps FILE.npy --truths FILE.json), train-step, loader. Benchmarks/peers.py runs them against the peers.
 import CAMKit
 import Foundation
 import Torch
@@ -26,32 +28,75 @@ func measure(iters: Int, _ body: () throws -> Void) rethrows -> (median: Double,
 }
 
 let mode = CommandLine.arguments.dropFirst().first ?? "forward"
-let batch = Int(argument("batch", "1"))!
+let batch = Int(argument("batch", "16"))!
 let iters = Int(argument("iters", "10"))!
 try Runtime.setThreads(Int(argument("threads", "2")))
 if argument("allocator", "retain") == "retain" { try Runtime.retainFreedMemory() }
 Runtime.manualSeed(0)
 let size = Int(argument("size", "224"))!
 let classes = Int(argument("classes", "1000"))!
-let model = try ResNet(ResNetSpec.named(argument("arch", "resnet50"), classes: classes))
-model.eval()
-model.optimizesEvalForward = argument("optimize", "on") == "on"
-let x = try Tensor.randn([batch, 3, size, size])
+
+/// `--model FILE` (any file `camkit` loads), else a seeded `--arch` network.
+func benchModel() throws -> (model: ResNet, info: ModelInfo) {
+    let path = argument("model", "")
+    if !path.isEmpty {
+        let loaded = try ModelLoader.load(URL(fileURLWithPath: path), preprocessing: .imagenet)
+        return (loaded.model, loaded.info)
+    }
+    let model = try ResNet(ResNetSpec.named(argument("arch", "resnet50"), classes: classes))
+    return (model, ModelInfo(spec: model.spec, preprocessing: .imagenet, inputSize: size))
+}
+
+/// `--input FILE` (safetensors with an "input" tensor, first `batch` images), else N(0, 1).
+func benchInput() throws -> Tensor {
+    let path = argument("input", "")
+    if path.isEmpty { return try Tensor.randn([batch, 3, size, size]) }
+    let file = try SafeTensors.read(contentsOf: URL(fileURLWithPath: path))
+    guard let x = file.tensors["input"] else { throw BenchError("\(path) has no tensor 'input'") }
+    return try x.slice(dim: 0, start: 0, end: batch)
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+func json(_ fields: [String: Any]) -> String {
+    String(data: try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), encoding: .utf8)!
+}
 
 switch mode {
 case "forward":
-    let t = try measure(iters: iters) { _ = try withInferenceMode { try model(x) } }
-    print(String(format: "{\"impl\":\"swift\",\"batch\":%d,\"median_ms\":%.3f,\"min_ms\":%.3f}", batch, t.median, t.min))
+    let loaded = try benchModel()
+    loaded.model.eval()
+    loaded.model.optimizesEvalForward = argument("optimize", "on") == "on"
+    let x = try benchInput()
+    let t = try measure(iters: iters) { _ = try withInferenceMode { try loaded.model(x) } }
+    print(json(["impl": "camkit", "mode": "forward", "batch": batch, "median_ms": t.median, "min_ms": t.min]))
 case "explain":
-    // CAM + Grad-CAM at three layers (one forward, one backward from the earliest) vs one plain forward.
-    let explainer = Explainer(model: model)
+    // Maps as the peers return them: normalised and upsampled to the input size.
+    let loaded = try benchModel()
+    loaded.model.eval()
+    let x = try benchInput()
+    let explainer = Explainer(model: loaded.model)
+    let methods = try argument("methods", "cam,gradcam").split(separator: ",").map { name in
+        guard let m = CAMMethod(rawValue: String(name)) else { throw BenchError("unknown method \(name)") }
+        return m
+    }
     let layers = argument("layers", "layer4,layer3,layer2").split(separator: ",").map(String.init)
-    let forward = try measure(iters: iters) { _ = try withInferenceMode { try model(x) } }
-    let explain = try measure(iters: iters) { _ = try explainer.explain(x, methods: [.cam, .gradCAM], layers: layers) }
-    print(String(format: "{\"impl\":\"swift\",\"mode\":\"explain\",\"batch\":%d,\"forward_ms\":%.1f,\"explain_ms\":%.1f,\"ratio\":%.3f}",
-                 batch, forward.median, explain.median, explain.median / forward.median))
+    let t = try measure(iters: iters) {
+        let e = try explainer.explain(x, methods: methods, layers: layers)
+        for m in e.maps { _ = try MapPostprocessing.upsample(MapPostprocessing.normalize(m.raw, mode: .standard), to: (size, size)) }
+    }
+    print(json(["impl": "camkit", "mode": "explain", "batch": batch, "median_ms": t.median, "min_ms": t.min]))
+case "pipeline":
+    try pipelineBenchmark(try benchModel())
+case "boxes":
+    try boxesBenchmark()
 case "train-step":
+    let model = try benchModel().model
     model.train()
+    let x = try benchInput()
     let labels = try Tensor.randint(0, classes, shape: [batch])
     let optimizer = SGD(parameters: model.namedParameters(), learningRate: 0.01, momentum: 0.9)
     let t = try measure(iters: iters) {
@@ -60,7 +105,7 @@ case "train-step":
         try loss.backward()
         try optimizer.step()
     }
-    print(String(format: "{\"impl\":\"swift\",\"mode\":\"train-step\",\"batch\":%d,\"median_ms\":%.3f,\"images_per_s\":%.1f}", batch, t.median, Double(batch) / t.median * 1000))
+    print(json(["impl": "camkit", "mode": "train-step", "batch": batch, "median_ms": t.median, "images_per_s": Double(batch) / t.median * 1000]))
 case "loader":
     try loaderBenchmark()
 default:

@@ -96,29 +96,32 @@ public enum BoxExtractor {
         }
     }
 
-    /// The foreground of `map` under `rule`: `v > threshold`, and with `quantize` also
-    /// `trunc(v * 255) >= 1` (in single precision, like NumPy on a float32 map).
-    public static func foreground(of map: FloatMap, threshold: Float, quantize: Bool) -> [Bool] {
+    /// The foreground of `map` under `rule` as an 8-bit mask (255 inside, 0 outside): `v > threshold`,
+    /// and with `quantize` also `trunc(v * 255) >= 1` (in single precision, like NumPy on a float32
+    /// map). `count` is the number of foreground pixels.
+    public static func foreground(of map: FloatMap, threshold: Float, quantize: Bool) -> (mask: [UInt8], count: Int) {
         let n = map.width * map.height
-        var mask = [Bool](repeating: false, count: n)
-        map.values.withUnsafeBufferPointer { v in
-            mask.withUnsafeMutableBufferPointer { m in
-                if quantize {
-                    for i in 0..<n where v[i] > threshold && (v[i] * 255).rounded(.towardZero) >= 1 { m[i] = true }
-                } else {
-                    for i in 0..<n where v[i] > threshold { m[i] = true }
+        var count = 0
+        let mask = [UInt8](unsafeUninitializedCapacity: n) { m, initialized in
+            map.values.withUnsafeBufferPointer { v in
+                for i in 0..<n {
+                    // trunc(v * 255) >= 1 is v * 255 >= 1.
+                    let inside = v[i] > threshold && (!quantize || v[i] * 255 >= 1)
+                    m[i] = inside ? 255 : 0
+                    count &+= inside ? 1 : 0
                 }
             }
+            initialized = n
         }
-        return mask
+        return (mask, count)
     }
 
     /// The boxes of `map` under `rule`. Never crashes on empty, constant or NaN maps: those give
     /// `.noBox` with the reason.
     public static func boxes(in map: FloatMap, rule: BoxRule) throws -> BoxPrediction {
         guard let tau = thresholdValue(rule.threshold, for: map) else { return .noBox(.emptyMap) }
-        let mask = foreground(of: map, threshold: tau, quantize: rule.quantize)
-        guard mask.contains(true) else { return .noBox(.nothingAboveThreshold) }
+        let (mask, count) = foreground(of: map, threshold: tau, quantize: rule.quantize)
+        guard count > 0 else { return .noBox(.nothingAboveThreshold) }
         let boxes: [MapBox]
         switch rule.regions {
         case .components: boxes = try componentBoxes(mask, width: map.width, height: map.height, rule: rule)
@@ -129,7 +132,7 @@ public enum BoxExtractor {
 
     // MARK: components
 
-    static func componentBoxes(_ mask: [Bool], width: Int, height: Int, rule: BoxRule) throws -> [MapBox] {
+    static func componentBoxes(_ mask: [UInt8], width: Int, height: Int, rule: BoxRule) throws -> [MapBox] {
         let labels = mask.withUnsafeBufferPointer { ComponentLabels(width: width, height: height, isForeground: $0) }
         let all = labels.components.sorted { $0.value.firstPixel < $1.value.firstPixel }
         let chosen: [(Int32, ComponentStats)]
@@ -160,8 +163,8 @@ public enum BoxExtractor {
 
     // MARK: contours
 
-    static func contourBoxes(_ mask: [Bool], width: Int, height: Int, rule: BoxRule) throws -> [MapBox] {
-        let image = try Image(width: width, height: height, channels: 1, pixels: mask.map { $0 ? 255 : 0 })
+    static func contourBoxes(_ mask: [UInt8], width: Int, height: Int, rule: BoxRule) throws -> [MapBox] {
+        let image = try Image(width: width, height: height, channels: 1, pixels: mask)
         let set = try Contours.find(in: image, mode: .tree, method: .simple)
         guard !set.isEmpty else { return [] }
         let chosen: [Int]

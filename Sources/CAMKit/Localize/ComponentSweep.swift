@@ -271,12 +271,12 @@ struct ComponentLabels {
     /// Components by root.
     let components: [Int32: ComponentStats]
 
-    /// Labels the pixels where `isForeground[i]` is true.
-    init(width: Int, height: Int, isForeground: UnsafeBufferPointer<Bool>) {
+    /// Labels the pixels where `isForeground[i]` is not zero.
+    init(width: Int, height: Int, isForeground: UnsafeBufferPointer<UInt8>) {
         self.width = width
         self.height = height
         let grid = ComponentGrid(width: width, height: height)
-        for i in 0..<isForeground.count where isForeground[i] { grid.activate(i) }
+        for i in 0..<isForeground.count where isForeground[i] != 0 { grid.activate(i) }
         var roots = [Int32](repeating: -1, count: width * height)
         roots.withUnsafeMutableBufferPointer { r in
             for i in 0..<r.count where grid.isActive(i) { r[i] = grid.find(Int32(i)) }

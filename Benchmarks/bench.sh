@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make bench`: CAMKit and its PyTorch peers side by side in one run (Benchmarks/peers.py), on the
+# same weights, inputs and thread count; prints the table and writes Benchmarks/RESULTS.md.
+# Needs a quiet machine: anything else running (a build) distorts every ratio.
+# Usage: Benchmarks/bench.sh [--threads N] [--iters N] [--quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=tools/.venv
+if ! "$venv/bin/python" -c "import torch, torchvision, pytorch_grad_cam, torchcam, cv2, safetensors, PIL" 2>/dev/null; then
+  echo "setting up $venv (torch, torchvision, grad-cam, torchcam, opencv, safetensors from PyPI)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q torch torchvision grad-cam torchcam opencv-python-headless safetensors pillow
+fi
+swift build -c release --product camkit-bench
+swift build -c release --product camkit
+mkdir -p Benchmarks/.work
+cc -O3 -funroll-loops -fopenmp Benchmarks/peak/fma_peak.c -o Benchmarks/.work/fma_peak
+"$venv/bin/python" Benchmarks/peers.py run "$@"
