@@ -1,11 +1,27 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
 
-/// System include paths for Debian's libtorch 1.13 and OpenCV 4.6 packages.
-let nativeIncludes: [String] = [
-    "-I/usr/include/opencv4",
-    "-I/usr/include/torch/csrc/api/include",
-]
+/// Optional libtorch to build against instead of Debian's 1.13: the root of an install holding include/ and lib/,
+/// e.g. a torch 2.x wheel's `torch` directory (`CAMKIT_LIBTORCH=tools/.venv/lib/python3.11/site-packages/torch`).
+/// Unset, the build is the Debian one. A relative path is taken from the package directory.
+let libtorchRoot: String? = ProcessInfo.processInfo.environment["CAMKIT_LIBTORCH"].flatMap {
+    $0.isEmpty ? nil : $0.hasPrefix("/") ? $0 : Context.packageDirectory + "/" + $0
+}
+
+/// System include paths for Debian's libtorch 1.13 and OpenCV 4.6 packages (libtorch's from `libtorchRoot` when set).
+let nativeIncludes: [String] = ["-I/usr/include/opencv4"] + (libtorchRoot.map {
+    ["-I\($0)/include", "-I\($0)/include/torch/csrc/api/include"]
+} ?? ["-I/usr/include/torch/csrc/api/include"])
+
+/// Debian links libtorch; a wheel links only torch_cpu and c10 (its libtorch.so pulls in the CUDA libraries)
+/// and finds them at run time through an rpath.
+let torchLinks: [LinkerSetting] = libtorchRoot.map {
+    [
+        .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+        .unsafeFlags(["-L\($0)/lib", "-Xlinker", "-rpath", "-Xlinker", "\($0)/lib"]),
+    ]
+} ?? [.linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
 
 let package = Package(
     name: "CAMKit",
@@ -30,8 +46,7 @@ let package = Package(
             cxxSettings: [
                 .unsafeFlags(nativeIncludes + ["-O2", "-Wno-deprecated-declarations"]),
             ],
-            linkerSettings: [
-                .linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+            linkerSettings: torchLinks + [
                 .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_imgcodecs"),
             ]
         ),
@@ -73,5 +88,6 @@ let package = Package(
         ),
     ],
     swiftLanguageModes: [.v6],
-    cxxLanguageStandard: .cxx17
+    // libtorch 2.x headers require C++20.
+    cxxLanguageStandard: libtorchRoot == nil ? .cxx17 : .cxx20
 )

@@ -177,7 +177,7 @@ int ct_init(ct_tensor *a, int kind, double a_param, double b_param);
 
 /* ---------- autograd ---------- */
 
-int ct_set_requires_grad(ct_tensor *t, int requires);
+int ct_set_requires_grad(ct_tensor *t, int requires_grad);
 int ct_requires_grad(const ct_tensor *t);
 /** The accumulated .grad, or NULL with an empty error when there is none. */
 ct_tensor *ct_grad(const ct_tensor *t);
