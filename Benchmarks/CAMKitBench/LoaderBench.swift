@@ -15,7 +15,7 @@ func loaderBenchmark() throws {
     let loader = try DataLoader(dataset: dataset, options: options)
     for epoch in 0..<epochs {
         var images = 0
-        let ms = try milliseconds {
+        let ms = milliseconds {
             for batch in loader.batches(epoch: epoch) { images += batch.indices.count }
         }
         print(String(format: "{\"impl\":\"camkit\",\"epoch\":%d,\"images\":%d,\"seconds\":%.3f,\"images_per_s\":%.1f}",

@@ -33,7 +33,7 @@ func boxesBenchmark() throws {
     let array = try NPY.read(contentsOf: URL(fileURLWithPath: argument("maps", "")))
     let truths = try JSONDecoder().decode([[Double]].self, from: Data(contentsOf: URL(fileURLWithPath: argument("truths", ""))))
     let (n, h, w) = (array.shape[0], array.shape[1], array.shape[2])
-    let values = try array.floatValues()
+    let values = array.floatValues()
     let maps = try (0..<n).map { i in try FloatMap(width: w, height: h, values: Array(values[(i * h * w)..<((i + 1) * h * w)])) }
     let boxes = truths.map { BoundingBox($0)! }
     let t = try measure(iters: iters) {

@@ -77,6 +77,7 @@ case "explain":
     // Maps as the peers return them: normalised and upsampled to the input size.
     let loaded = try benchModel()
     loaded.model.eval()
+    loaded.model.optimizesEvalForward = argument("optimize", "on") == "on"
     let x = try benchInput()
     let explainer = Explainer(model: loaded.model)
     let methods = try argument("methods", "cam,gradcam").split(separator: ",").map { name in
@@ -86,7 +87,13 @@ case "explain":
     let layers = argument("layers", "layer4,layer3,layer2").split(separator: ",").map(String.init)
     let t = try measure(iters: iters) {
         let e = try explainer.explain(x, methods: methods, layers: layers)
-        for m in e.maps { _ = try MapPostprocessing.upsample(MapPostprocessing.normalize(m.raw, mode: .standard), to: (size, size)) }
+        for method in methods {
+            for layer in layers {
+                let raws = e.maps.filter { $0.method == method && $0.layer == layer }.map(\.raw)
+                guard !raws.isEmpty else { continue }
+                _ = try MapPostprocessing.upsample(MapPostprocessing.normalize(Tensor.stack(raws), mode: .standard), to: (size, size))
+            }
+        }
     }
     print(json(["impl": "camkit", "mode": "explain", "batch": batch, "median_ms": t.median, "min_ms": t.min]))
 case "pipeline":

@@ -132,4 +132,22 @@ import TestSupport
             #expect(throws: LocalizeError.self) { try BoxRule(parsing: bad) }
         }
     }
+
+    @Test func foregroundMaskEqualsTheElementwiseRule() throws {
+        // Values straddling 1/255 (the quantisation edge) and the threshold, NaN and infinities,
+        // in a map whose size (13 x 7) leaves a tail after the 16-lane blocks.
+        var values: [Float] = []
+        var v = Float(1) / 255
+        for _ in 0..<20 { v = v.nextDown }
+        for _ in 0..<40 { values.append(v); v = v.nextUp }
+        values += [.nan, .infinity, -.infinity, 0, 0.05, Float(0.05).nextUp, 0.2, -1, 1, 2, 0.5]
+        while values.count < 91 { values.append(Float(values.count % 7) / 20) }
+        let map = try FloatMap(width: 13, height: 7, values: values)
+        for (threshold, quantize) in [(Float(0), true), (0.05, true), (0.05, false), (-2, false), (Float(1) / 255, true)] {
+            let (mask, count) = BoxExtractor.foreground(of: map, threshold: threshold, quantize: quantize)
+            let expected = values.map { $0 > threshold && (!quantize || ($0 * 255).rounded(.towardZero) >= 1) }
+            #expect(mask == expected.map { $0 ? 255 : 0 }, "threshold \(threshold), quantize \(quantize)")
+            #expect(count == expected.filter { $0 }.count)
+        }
+    }
 }

@@ -100,15 +100,28 @@ public enum BoxExtractor {
     /// and with `quantize` also `trunc(v * 255) >= 1` (in single precision, like NumPy on a float32
     /// map). `count` is the number of foreground pixels.
     public static func foreground(of map: FloatMap, threshold: Float, quantize: Bool) -> (mask: [UInt8], count: Int) {
+        // trunc(v * 255) >= 1 is v * 255 >= 1, which holds exactly for v > quantizationFloor.
+        let cut = quantize ? Swift.max(threshold, quantizationFloor) : threshold
         let n = map.width * map.height
         var count = 0
         let mask = [UInt8](unsafeUninitializedCapacity: n) { m, initialized in
             map.values.withUnsafeBufferPointer { v in
-                for i in 0..<n {
-                    // trunc(v * 255) >= 1 is v * 255 >= 1.
-                    let inside = v[i] > threshold && (!quantize || v[i] * 255 >= 1)
-                    m[i] = inside ? 255 : 0
-                    count &+= inside ? 1 : 0
+                // 16 lanes at a time: a comparison mask is -1/0 per lane, truncated to 0xFF/0x00.
+                let lanes = 16, t = SIMD16<Float>(repeating: cut)
+                var counts = SIMD16<Int32>()
+                var i = 0
+                let raw = UnsafeRawPointer(v.baseAddress!), out = UnsafeMutableRawPointer(m.baseAddress!)
+                while i + lanes <= n {
+                    let inside = unsafeBitCast(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) .> t, to: SIMD16<Int32>.self)
+                    out.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: inside), toByteOffset: i, as: SIMD16<UInt8>.self)
+                    counts &-= inside
+                    i += lanes
+                }
+                count = Int(counts.wrappedSum())
+                while i < n {
+                    m[i] = v[i] > cut ? 255 : 0
+                    count += v[i] > cut ? 1 : 0
+                    i += 1
                 }
             }
             initialized = n
@@ -116,12 +129,27 @@ public enum BoxExtractor {
         return (mask, count)
     }
 
+    /// The largest float `v` with `v * 255 < 1` in single precision: above it, `trunc(v * 255) >= 1`.
+    static let quantizationFloor: Float = {
+        var v: Float = 1 / 255
+        while v * 255 >= 1 { v = v.nextDown }
+        while (v.nextUp * 255) < 1 { v = v.nextUp }
+        return v
+    }()
+
     /// The boxes of `map` under `rule`. Never crashes on empty, constant or NaN maps: those give
     /// `.noBox` with the reason.
     public static func boxes(in map: FloatMap, rule: BoxRule) throws -> BoxPrediction {
-        guard let tau = thresholdValue(rule.threshold, for: map) else { return .noBox(.emptyMap) }
+        // An absolute threshold needs no pass for the range: only an empty result asks whether the map had any value.
+        let tau: Float
+        switch rule.threshold {
+        case .absolute(let a): tau = Float(a)
+        case .fractionOfMax:
+            guard let t = thresholdValue(rule.threshold, for: map) else { return .noBox(.emptyMap) }
+            tau = t
+        }
         let (mask, count) = foreground(of: map, threshold: tau, quantize: rule.quantize)
-        guard count > 0 else { return .noBox(.nothingAboveThreshold) }
+        guard count > 0 else { return .noBox(map.range == nil ? .emptyMap : .nothingAboveThreshold) }
         let boxes: [MapBox]
         switch rule.regions {
         case .components: boxes = try componentBoxes(mask, width: map.width, height: map.height, rule: rule)
