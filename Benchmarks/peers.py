@@ -333,14 +333,18 @@ def dataset_time():
 # ---------------------------------------------------------------- the run
 
 
-def camkit(args):
-    out = subprocess.run([str(BENCH)] + args, check=True, capture_output=True, text=True).stdout
+def camkit(args, binary=BENCH):
+    out = subprocess.run([str(binary)] + args, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def run_peer(row, threads, iters, batch):
+# glibc settings equal to what CAMKit's Runtime.retainFreedMemory() does, for a peer run with them.
+RETAIN_ENV = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(0x7FFFFFFF)}
+
+
+def run_peer(row, threads, iters, batch, env=None):
     cmd = [sys.executable, __file__, "peer", row, "--threads", str(threads), "--iters", str(iters), "--batch", str(batch)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ, **(env or {})}).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -362,7 +366,11 @@ def main():
     p.add_argument("--iters", type=int, default=5)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--quick", action="store_true", help="fewer iterations (a smoke run)")
+    p.add_argument("--other-libtorch", metavar="CAMKIT_BENCH",
+                   help="a camkit-bench built against another libtorch (CAMKIT_LIBTORCH): adds its forward and "
+                        "CAM + Grad-CAM rows beside the default build's")
     a = p.parse_args()
+    a.other_libtorch_name = os.environ.get("CAMKIT_OTHER_LIBTORCH_NAME", "the other libtorch")
     if a.what == "prepare":
         return prepare(a.threads)
     if a.what == "peer":
@@ -375,16 +383,19 @@ def main():
 
     def add(name, unit, ours, peers, note=""):
         rows.append((name, unit, ours, peers, note))
-        print(f"{name:<44} CAMKit {ours:10.1f} {unit}  " + "  ".join(f"{k} {v:10.1f}" for k, v in peers.items()), flush=True)
+        print(f"{name:<44} CAMKit {fmt(ours, unit)}  " + "  ".join(f"{k} {fmt(v, unit)}" for k, v in peers.items()), flush=True)
 
     peak = json.loads(subprocess.run([str(ROOT / "Benchmarks" / ".work" / "fma_peak"), str(t)], check=True,
                                      capture_output=True, text=True).stdout)
     for b in (1, 16):
-        ours = camkit(["forward", "--batch", str(b), "--iters", str(it * (3 if b == 1 else 1))] + model)["median_ms"]
-        peers = run_peer("forward", t, it * (3 if b == 1 else 1), b)
-        peers["pytorch (contiguous)"] = run_peer("forward-contiguous", t, it * (3 if b == 1 else 1), b)["pytorch"]
+        n = it * (6 if b == 1 else 1)  # batch 1 is short and noisy: more runs
+        ours = camkit(["forward", "--batch", str(b), "--iters", str(n)] + model)["median_ms"]
+        peers = run_peer("forward", t, n, b)
+        peers["pytorch (contiguous)"] = run_peer("forward-contiguous", t, n, b)["pytorch"]
+        peers["pytorch (retained)"] = run_peer("forward", t, n, b, env=RETAIN_ENV)["pytorch"]
         add(f"forward, batch {b}", "ms", ours, {"pytorch 2.x channels-last": peers["pytorch"],
-                                                "pytorch 2.x contiguous": peers["pytorch (contiguous)"]})
+                                                "pytorch 2.x contiguous": peers["pytorch (contiguous)"],
+                                                "pytorch 2.x channels-last, glibc set as CAMKit sets it": peers["pytorch (retained)"]})
         if b == 16:
             forward16 = ours
     add("CAM (layer4), batch 16", "ms", camkit(["explain", "--methods", "cam", "--layers", "layer4", "--iters", str(it)] + model)["median_ms"],
@@ -405,6 +416,21 @@ def main():
     add("training step, batch 16 (SGD momentum)", "ms",
         camkit(["train-step", "--batch", "16", "--iters", str(it), "--threads", str(t)])["median_ms"],
         run_peer("train-step", t, it, 16))
+    if a.other_libtorch:
+        other = Path(a.other_libtorch)
+
+        def both(args):  # two alternating rounds each, the lower median: one noisy spike must not decide
+            ours, theirs = [], []
+            for _ in range(2):
+                ours.append(camkit(args)["median_ms"])
+                theirs.append(camkit(args, other)["median_ms"])
+            return min(ours), {f"CAMKit on {a.other_libtorch_name}": min(theirs)}
+
+        for b in (1, 16):
+            add(f"forward, batch {b}: CAMKit on Debian's libtorch 1.13 vs", "ms",
+                *both(["forward", "--batch", str(b), "--iters", str(it * (6 if b == 1 else 1))] + model))
+        add("CAM + Grad-CAM x3, batch 16: CAMKit on Debian's libtorch 1.13 vs", "ms",
+            *both(["explain", "--methods", "cam,gradcam", "--layers", ",".join(LAYERS), "--iters", str(it)] + model))
     n = len(samples())
     ours = camkit_dataset(t)
     theirs = run_peer("dataset", t, 1, 16)
@@ -412,6 +438,10 @@ def main():
         "CAMKit: `camkit evaluate` end to end (process start, model load, decode, CAM + Grad-CAM x3, boxes, IoU, "
         "MaxBoxAcc sweep, SQLite, metrics files)")
     report(rows, peak, forward16, t)
+
+
+def fmt(value, unit):
+    return f"{value:.3f} {unit}" if value < 1 else f"{value:.1f} {unit}"
 
 
 def report(rows, peak, forward16, threads):
@@ -430,7 +460,7 @@ def report(rows, peak, forward16, threads):
     ]
     for name, unit, ours, peers, note in rows:
         for i, (peer_name, value) in enumerate(peers.items()):
-            lines.append(f"| {name if i == 0 else ''} | {f'{ours:.1f} {unit}' if i == 0 else ''} | {peer_name} | {value:.1f} {unit} | "
+            lines.append(f"| {name if i == 0 else ''} | {fmt(ours, unit) if i == 0 else ''} | {peer_name} | {fmt(value, unit)} | "
                          f"**{value / ours:.2f}x** |")
     notes = [f"- {name}: {note}" for name, _, _, _, note in rows if note]
     lines += [""] + notes + [

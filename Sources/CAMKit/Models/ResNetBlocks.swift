@@ -30,37 +30,42 @@ struct ConvBN {
         tap.optimized && !bn.isTraining && !tap.isWanted(path + convName) && tap.gradientsFrom != path + convName
     }
 
-    /// conv followed by eval-mode bn, as one convolution with the folded weights.
+    /// conv followed by eval-mode bn, as one convolution with the folded weights (channels-last
+    /// for batches of two or more, as the optimised pass lays them out).
     func folded(_ x: Tensor) throws -> Tensor {
-        let (weight, bias) = try foldCache.parameters(conv, bn)
+        let (weight, bias) = try foldCache.parameters(conv, bn, channelsLast: x.shape[0] > 1)
         return try Functional.conv2d(x, weight: weight, bias: bias, stride: conv.stride, padding: conv.padding,
                                      dilation: conv.dilation, groups: conv.groups)
     }
 }
 
 /// The weights of a convolution with its eval-mode batch norm folded in
-/// (`w·γ/√(σ²+ε)`, `(b−μ)·γ/√(σ²+ε)+β`), channels-last, rebuilt when a parameter or running
-/// statistic changes (libtorch's version counters tell).
+/// (`w·γ/√(σ²+ε)`, `(b−μ)·γ/√(σ²+ε)+β`), rebuilt when a parameter or running statistic changes
+/// (libtorch's version counters tell); the weight in both memory layouts, each made when first asked for.
 final class FoldedConvBN: @unchecked Sendable {
-    private var cached: (weight: Tensor, bias: Tensor)?
+    private var weight: Tensor?
+    private var weightChannelsLast: Tensor?
+    private var bias: Tensor?
     private var versions: [Int] = []
 
-    func parameters(_ conv: Conv2d, _ bn: BatchNorm2d) throws -> (Tensor, Tensor) {
+    func parameters(_ conv: Conv2d, _ bn: BatchNorm2d, channelsLast: Bool) throws -> (Tensor, Tensor) {
         let sources = [conv.weight, bn.weight, bn.bias, bn.runningMean, bn.runningVar] + (conv.bias.map { [$0] } ?? [])
         let now = sources.map(\.version)
-        if let cached, now == versions { return cached }
         // Built outside any inference-mode scope so that autograd passes (explanations) can use them.
-        let folded = try withInferenceMode(false) {
+        return try withInferenceMode(false) {
             try withNoGrad {
-                let scale = try bn.weight * (bn.runningVar + bn.eps).rsqrt()
-                let weight = try (conv.weight * scale.reshape([-1, 1, 1, 1])).channelsLast()
-                let shift = try conv.bias.map { try $0 - bn.runningMean } ?? (0.0 - bn.runningMean)
-                return (weight, try shift * scale + bn.bias)
+                if now != versions || weight == nil {
+                    let scale = try bn.weight * (bn.runningVar + bn.eps).rsqrt()
+                    weight = try conv.weight * scale.reshape([-1, 1, 1, 1])
+                    weightChannelsLast = nil
+                    let shift = try conv.bias.map { try $0 - bn.runningMean } ?? (0.0 - bn.runningMean)
+                    bias = try shift * scale + bn.bias
+                    versions = now
+                }
+                if channelsLast, weightChannelsLast == nil { weightChannelsLast = try weight!.channelsLast() }
+                return (channelsLast ? weightChannelsLast! : weight!, bias!)
             }
         }
-        cached = folded
-        versions = now
-        return folded
     }
 }
 
