@@ -11,7 +11,8 @@ g++ -O2 -std=c++17 -I/usr/include/torch/csrc/api/include Benchmarks/cpp/resnet50
 swift build -c release --product camkit-bench >/dev/null
 for batch in 1 16; do
   cpp=$(Benchmarks/bin/resnet50_forward "$batch" "$iters" "$threads")
-  swift=$(.build/release/camkit-bench forward --arch resnet50 --batch "$batch" --iters "$iters" --threads "$threads")
+  # The literal layers and glibc defaults, as the C++ program runs them (no folding, no channels-last).
+  swift=$(.build/release/camkit-bench forward --arch resnet50 --batch "$batch" --iters "$iters" --threads "$threads" --optimize off --allocator system)
   python3 - "$cpp" "$swift" <<'PY'
 import json, sys
 c, s = json.loads(sys.argv[1]), json.loads(sys.argv[2])

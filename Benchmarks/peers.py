@@ -466,7 +466,7 @@ def report(rows, peak, forward16, threads):
     lines += [""] + notes + [
         "- peer / CAMKit > 1 means CAMKit is faster. pytorch-grad-cam: one GradCAM call per layer (CAM = its layer4 map, "
         "so no extra call); torchcam: one GradCAM extractor over the three layers plus a CAM extractor in the same forward.",
-        "- CAMKit runs eval passes with batch norm folded into the convolutions, channels-last, and keeps freed memory "
+        "- CAMKit runs eval passes with batch norm folded into the convolutions, batches of 2+ channels-last, and keeps freed memory "
         "(mallopt); the peers run as their users run them (PyTorch eager, glibc's allocator).",
     ]
     text = "\n".join(lines) + "\n"
