@@ -87,6 +87,18 @@ public struct RuntimeOptions: ParsableArguments {
 
 extension Preprocessing: ExpressibleByArgument {}
 
+/// Runs a command's body: a `ValidationError` goes on to ArgumentParser (which prints usage),
+/// any other error is printed by `fail` and ends the command non-zero.
+public func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        throw fail(error)
+    }
+}
+
 /// Prints an error the way a user can act on and exits non-zero (no stack trace).
 public func fail(_ error: Error) -> ExitCode {
     FileHandle.standardError.write(Data("camkit: error: \(error)\n".utf8))

@@ -61,7 +61,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingErrors {
             try runtime.apply()
             let loaded = try model.load()
             let data = try dataset.map { try DatasetSpec.parse($0).open() }
@@ -87,10 +87,6 @@ struct ServeCommand: ParsableCommand {
                 FileHandle.standardOutput.write(Data(line.utf8))
             }
             try runBlocking { try await app.runService() }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw fail(error)
         }
     }
 }

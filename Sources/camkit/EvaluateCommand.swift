@@ -76,7 +76,7 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
-        do {
+        try reportingErrors {
             try runtime.apply()
             guard (modelOptions.model == nil) != (maps == nil) else {
                 throw ValidationError("give either --model FILE or --maps DIR")
@@ -124,10 +124,6 @@ struct EvaluateCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("camkit: note: no HTML report: \(error)\n".utf8))
                 }
             }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw fail(error)
         }
     }
 }

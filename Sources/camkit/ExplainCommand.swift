@@ -52,7 +52,7 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
-        do {
+        try reportingErrors {
             try runtime.apply()
             let loaded = try model.load()
             var options = ExplainOptions(methods: try methods.map(CAMMethod.init(name:)),
@@ -82,10 +82,6 @@ struct ExplainCommand: ParsableCommand {
                 print("\(entry.image): \(best); \(entry.files.count) files")
             }
             print("wrote \(URL(fileURLWithPath: out).appendingPathComponent("explain.json").path)")
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw fail(error)
         }
     }
 }

@@ -29,7 +29,7 @@ struct LayersCommand: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
-        do {
+        try reportingErrors {
             try runtime.apply()
             let network: ResNet
             var size = inputSize ?? 224
@@ -44,10 +44,6 @@ struct LayersCommand: ParsableCommand {
             }
             let summary = try LayerSummary(model: network, inputSize: size)
             print(json ? try summary.json() : summary.table())
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw fail(error)
         }
     }
 }

@@ -51,7 +51,7 @@ struct LocalizeCommand: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
-        do {
+        try reportingErrors {
             try runtime.apply()
             guard truths.isEmpty || truths.count == images.count else {
                 throw ValidationError("--gt is given \(truths.count) times for \(images.count) images; give it once per image, in order")
@@ -81,10 +81,6 @@ struct LocalizeCommand: ParsableCommand {
                 }
             }
             print("wrote \(URL(fileURLWithPath: out).appendingPathComponent("localize.json").path)")
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw fail(error)
         }
     }
 }

@@ -62,7 +62,7 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
-        do {
+        try reportingErrors {
             try runtime.apply()
             guard galleryCount >= 0 else { throw ValidationError("--gallery-count must be >= 0") }
             guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be in 0...1") }
@@ -87,10 +87,6 @@ struct ReportCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("camkit: note: \(w)\n".utf8))
             }
             print("wrote \(report.index.path) (\(report.images.count) panels)")
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw fail(error)
         }
     }
 }
