@@ -86,7 +86,8 @@ public final class ResNet: Module {
         var x = input
         tap.optimized = optimizesEvalForward && !isTraining
         // Channels-last pays from batch 2 on; a single image runs faster in the plain layout.
-        if tap.optimized && x.shape[0] > 1 { x = try x.channelsLast() }
+        tap.channelsLast = tap.optimized && x.shape[0] > 1
+        if tap.channelsLast { x = try x.channelsLast() }
         if spec.layout == .keras {
             let p = spec.stemKernel / 2
             x = try tap("conv1_pad", Functional.pad(x, [p, p, p, p]))

@@ -19,7 +19,7 @@ struct ConvBN {
     /// conv then bn, each output tapped under its own name (prefixed by `path`); one folded
     /// convolution when `canFold` allows.
     func callAsFunction(_ x: Tensor, _ tap: TapRecorder, _ path: String) throws -> Tensor {
-        if canFold(tap, path) { return try tap(path + bnName, folded(x)) }
+        if canFold(tap, path) { return try tap(path + bnName, folded(x, tap)) }
         let c = try tap(path + convName, conv(x))
         return try tap(path + bnName, bn(c))
     }
@@ -30,10 +30,10 @@ struct ConvBN {
         tap.optimized && !bn.isTraining && !tap.isWanted(path + convName) && tap.gradientsFrom != path + convName
     }
 
-    /// conv followed by eval-mode bn, as one convolution with the folded weights (channels-last
-    /// for batches of two or more, as the optimised pass lays them out).
-    func folded(_ x: Tensor) throws -> Tensor {
-        let (weight, bias) = try foldCache.parameters(conv, bn, channelsLast: x.shape[0] > 1)
+    /// conv followed by eval-mode bn, as one convolution with the folded weights, laid out as
+    /// the pass lays out its activations (`tap.channelsLast`).
+    func folded(_ x: Tensor, _ tap: TapRecorder) throws -> Tensor {
+        let (weight, bias) = try foldCache.parameters(conv, bn, channelsLast: tap.channelsLast)
         return try Functional.conv2d(x, weight: weight, bias: bias, stride: conv.stride, padding: conv.padding,
                                      dilation: conv.dilation, groups: conv.groups)
     }
@@ -51,19 +51,26 @@ final class FoldedConvBN: @unchecked Sendable {
     func parameters(_ conv: Conv2d, _ bn: BatchNorm2d, channelsLast: Bool) throws -> (Tensor, Tensor) {
         let sources = [conv.weight, bn.weight, bn.bias, bn.runningMean, bn.runningVar] + (conv.bias.map { [$0] } ?? [])
         let now = sources.map(\.version)
-        // Built outside any inference-mode scope so that autograd passes (explanations) can use them.
-        return try withInferenceMode(false) {
+        if now != versions || weight == nil {
+            try fold(conv, bn)
+            versions = now
+        }
+        if channelsLast, weightChannelsLast == nil {
+            weightChannelsLast = try withInferenceMode(false) { try withNoGrad { try weight!.channelsLast() } }
+        }
+        return (channelsLast ? weightChannelsLast! : weight!, bias!)
+    }
+
+    /// Builds the folded weight and bias outside any inference-mode scope, so that autograd
+    /// passes (explanations) can use them.
+    private func fold(_ conv: Conv2d, _ bn: BatchNorm2d) throws {
+        try withInferenceMode(false) {
             try withNoGrad {
-                if now != versions || weight == nil {
-                    let scale = try bn.weight * (bn.runningVar + bn.eps).rsqrt()
-                    weight = try conv.weight * scale.reshape([-1, 1, 1, 1])
-                    weightChannelsLast = nil
-                    let shift = try conv.bias.map { try $0 - bn.runningMean } ?? (0.0 - bn.runningMean)
-                    bias = try shift * scale + bn.bias
-                    versions = now
-                }
-                if channelsLast, weightChannelsLast == nil { weightChannelsLast = try weight!.channelsLast() }
-                return (channelsLast ? weightChannelsLast! : weight!, bias!)
+                let scale = try bn.weight * (bn.runningVar + bn.eps).rsqrt()
+                weight = try conv.weight * scale.reshape([-1, 1, 1, 1])
+                weightChannelsLast = nil
+                let shift = try conv.bias.map { try $0 - bn.runningMean } ?? (0.0 - bn.runningMean)
+                bias = try shift * scale + bn.bias
             }
         }
     }
@@ -152,8 +159,8 @@ final class ResidualBlock: Module {
         var identity = x
         let main: Tensor
         if last.canFold(tap, name), shortcut?.canFold(tap, name) ?? true {
-            if let shortcut { identity = try tap(name + shortcut.bnName, shortcut.folded(x)) }
-            main = try tap(name + last.bnName, last.folded(y))
+            if let shortcut { identity = try tap(name + shortcut.bnName, shortcut.folded(x, tap)) }
+            main = try tap(name + last.bnName, last.folded(y, tap))
         } else {
             let shortcutConv = try shortcut.map { try tap(name + $0.convName, $0.conv(x)) }
             let mainConv = try tap(name + last.convName, last.conv(y))

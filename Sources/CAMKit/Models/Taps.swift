@@ -23,8 +23,10 @@ public final class TapRecorder {
     let gradientsFrom: String?
     let recordAll: Bool
     /// Whether the model may run this pass in its optimised eval form (batch norm folded into
-    /// convolutions, channels-last); set by the model.
+    /// convolutions); set by the model.
     var optimized = false
+    /// Whether the optimised pass keeps its activations channels-last; set by the model.
+    var channelsLast = false
 
     public init(wanted: Set<String>, gradientsFrom: String? = nil, recordAll: Bool = false) {
         self.wanted = wanted
