@@ -117,14 +117,39 @@ public struct FloatMap: Sendable, Equatable {
 
     /// A 1-channel 0/255 mask of the values above `threshold`.
     public func mask(above threshold: Float) -> Image {
+        try! Image(width: width, height: height, channels: 1, pixels: maskBytes(above: threshold).bytes)
+    }
+
+    /// The pixels of `mask(above:)` (255 where a value is above `threshold`, NaN never) and how
+    /// many are 255; 16 values at a time.
+    public func maskBytes(above threshold: Float) -> (bytes: [UInt8], count: Int) {
         let n = values.count
-        var out = [UInt8](repeating: 0, count: n)
-        values.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<n where src[i] > threshold { dst[i] = 255 }
+        var count = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: n) { m, initialized in
+            values.withUnsafeBufferPointer { v in
+                // A lane comparison is -1/0 as Int32; truncated to a byte it is 0xFF/0x00.
+                let lanes = 16, t = SIMD16<Float>(repeating: threshold)
+                var counts = SIMD16<Int32>()
+                var i = 0
+                if let src = v.baseAddress, let dst = m.baseAddress {
+                    let raw = UnsafeRawPointer(src), out = UnsafeMutableRawPointer(dst)
+                    while i + lanes <= n {
+                        let inside = unsafeBitCast(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) .> t, to: SIMD16<Int32>.self)
+                        out.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: inside), toByteOffset: i, as: SIMD16<UInt8>.self)
+                        counts &-= inside
+                        i += lanes
+                    }
+                }
+                count = Int(counts.wrappedSum())
+                while i < n {
+                    m[i] = v[i] > threshold ? 255 : 0
+                    count += v[i] > threshold ? 1 : 0
+                    i += 1
+                }
             }
+            initialized = n
         }
-        return try! Image(width: width, height: height, channels: 1, pixels: out)
+        return (bytes, count)
     }
 }
 

@@ -84,12 +84,13 @@ public enum BoxPrediction: Sendable, Hashable {
 
 /// Boxes from maps by a `BoxRule`.
 public enum BoxExtractor {
-    /// The threshold value of `rule` for `map`; nil when the map is empty for that rule.
+    /// The threshold value of `rule` for `map`; nil when a fraction of the maximum has no usable
+    /// maximum (an empty, all-NaN, infinite or non-positive map). An absolute threshold needs no
+    /// pass over the map.
     public static func thresholdValue(_ rule: BoxRule.Threshold, for map: FloatMap) -> Float? {
-        guard let range = map.range else { return nil }
         switch rule {
         case .fractionOfMax(let f):
-            guard range.upperBound > 0, range.upperBound.isFinite else { return nil }
+            guard let range = map.range, range.upperBound > 0, range.upperBound.isFinite else { return nil }
             return Float(f) * range.upperBound
         case .absolute(let a):
             return Float(a)
@@ -102,30 +103,7 @@ public enum BoxExtractor {
     public static func foreground(of map: FloatMap, threshold: Float, quantize: Bool) -> (mask: [UInt8], count: Int) {
         // trunc(v * 255) >= 1 is v * 255 >= 1, which holds exactly for v > quantizationFloor.
         let cut = quantize ? Swift.max(threshold, quantizationFloor) : threshold
-        let n = map.width * map.height
-        var count = 0
-        let mask = [UInt8](unsafeUninitializedCapacity: n) { m, initialized in
-            map.values.withUnsafeBufferPointer { v in
-                // 16 lanes at a time: a comparison mask is -1/0 per lane, truncated to 0xFF/0x00.
-                let lanes = 16, t = SIMD16<Float>(repeating: cut)
-                var counts = SIMD16<Int32>()
-                var i = 0
-                let raw = UnsafeRawPointer(v.baseAddress!), out = UnsafeMutableRawPointer(m.baseAddress!)
-                while i + lanes <= n {
-                    let inside = unsafeBitCast(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) .> t, to: SIMD16<Int32>.self)
-                    out.storeBytes(of: SIMD16<UInt8>(truncatingIfNeeded: inside), toByteOffset: i, as: SIMD16<UInt8>.self)
-                    counts &-= inside
-                    i += lanes
-                }
-                count = Int(counts.wrappedSum())
-                while i < n {
-                    m[i] = v[i] > cut ? 255 : 0
-                    count += v[i] > cut ? 1 : 0
-                    i += 1
-                }
-            }
-            initialized = n
-        }
+        let (mask, count) = map.maskBytes(above: cut)
         return (mask, count)
     }
 
@@ -140,15 +118,9 @@ public enum BoxExtractor {
     /// The boxes of `map` under `rule`. Never crashes on empty, constant or NaN maps: those give
     /// `.noBox` with the reason.
     public static func boxes(in map: FloatMap, rule: BoxRule) throws -> BoxPrediction {
-        // An absolute threshold needs no pass for the range: only an empty result asks whether the map had any value.
-        let tau: Float
-        switch rule.threshold {
-        case .absolute(let a): tau = Float(a)
-        case .fractionOfMax:
-            guard let t = thresholdValue(rule.threshold, for: map) else { return .noBox(.emptyMap) }
-            tau = t
-        }
+        guard let tau = thresholdValue(rule.threshold, for: map) else { return .noBox(.emptyMap) }
         let (mask, count) = foreground(of: map, threshold: tau, quantize: rule.quantize)
+        // Only an empty result asks whether the map had any value at all.
         guard count > 0 else { return .noBox(map.range == nil ? .emptyMap : .nothingAboveThreshold) }
         let boxes: [MapBox]
         switch rule.regions {
