@@ -69,6 +69,24 @@ public struct TargetClassOptions: ParsableArguments {
     }
 }
 
+/// `--method` and `--layer` of the commands that explain image files (explain, localize).
+public struct MapSelectionOptions: ParsableArguments {
+    public init() {}
+
+    @Option(name: .customLong("method"), parsing: .upToNextOption, help: "One or more methods.")
+    public var names: [String] = ["gradcam"]
+
+    @Option(name: .customLong("layer"), parsing: .upToNextOption,
+            help: "One or more layer names (see `camkit layers`). Default: the layer feeding global average pooling.")
+    public var layerNames: [String] = []
+
+    /// The methods by name.
+    public func methods() throws -> [CAMMethod] { try names.map(CAMMethod.init(name:)) }
+
+    /// The layers, or the layer feeding `model`'s global average pooling when none are given.
+    public func layers(for model: ResNet) -> [String] { layerNames.isEmpty ? [model.lastFeatureLayer] : layerNames }
+}
+
 /// libtorch's thread count, set explicitly by every command, and the allocator policy.
 public struct RuntimeOptions: ParsableArguments {
     public init() {}

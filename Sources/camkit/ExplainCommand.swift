@@ -17,11 +17,7 @@ struct ExplainCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(name: .customLong("method"), parsing: .upToNextOption, help: "One or more methods.")
-    var methods: [String] = ["gradcam"]
-
-    @Option(name: .customLong("layer"), parsing: .upToNextOption, help: "One or more layer names (see `camkit layers`). Default: the layer feeding global average pooling.")
-    var layers: [String] = []
+    @OptionGroup var selection: MapSelectionOptions
 
     @OptionGroup var classes: TargetClassOptions
 
@@ -55,8 +51,7 @@ struct ExplainCommand: ParsableCommand {
         try reportingErrors {
             try runtime.apply()
             let loaded = try model.load()
-            var options = ExplainOptions(methods: try methods.map(CAMMethod.init(name:)),
-                                         layers: layers.isEmpty ? [loaded.model.lastFeatureLayer] : layers)
+            var options = ExplainOptions(methods: try selection.methods(), layers: selection.layers(for: loaded.model))
             options.classes = try classes.indices()
             options.score = score
             options.normalization = normalize

@@ -22,11 +22,7 @@ struct LocalizeCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(name: .customLong("method"), parsing: .upToNextOption, help: "One or more methods.")
-    var methods: [String] = ["gradcam"]
-
-    @Option(name: .customLong("layer"), parsing: .upToNextOption, help: "One or more layers (default: the one feeding global average pooling).")
-    var layers: [String] = []
+    @OptionGroup var selection: MapSelectionOptions
 
     @Option(name: .customLong("gt"), help: "Ground truth of an image, normalised ymin,xmin,ymax,xmax (several boxes: separate with ';'). Give it once per image, in order.")
     var truths: [String] = []
@@ -58,8 +54,7 @@ struct LocalizeCommand: ParsableCommand {
             }
             let parsedTruths = try truths.isEmpty ? nil : truths.map(LocalizeJob.parseTruth)
             let loaded = try model.load()
-            var options = LocalizeOptions(methods: try methods.map(CAMMethod.init(name:)),
-                                          layers: layers.isEmpty ? [loaded.model.lastFeatureLayer] : layers)
+            var options = LocalizeOptions(methods: try selection.methods(), layers: selection.layers(for: loaded.model))
             options.rule = try BoxRule(parsing: boxRule)
             options.iouMode = iou
             options.normalization = normalize
