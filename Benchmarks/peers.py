@@ -245,20 +245,15 @@ def torchcam_time(model, x, layers, cam, iters):
         extractors.append(GradCAM(model, target_layer=layers))
 
     def run():
-        scores = model(x)
+        with torch.set_grad_enabled(bool(layers)):  # CAM alone needs no autograd
+            scores = model(x)
         idx = scores.argmax(1).tolist()
         for e in extractors:
-            for m in e(class_idx=idx, scores=scores, retain_graph=True) if isinstance(e, GradCAM) else e(class_idx=idx, scores=scores):
+            extra = {"retain_graph": True} if isinstance(e, GradCAM) else {}
+            for m in e(class_idx=idx, scores=scores, **extra):
                 F.interpolate(m.unsqueeze(1), size=x.shape[-2:], mode="bilinear", align_corners=False)
-        model.zero_grad(set_to_none=True)
 
-    if not layers:
-        def run_cam():  # CAM alone needs no autograd
-            with torch.no_grad():
-                run()
-        t = median_ms(run_cam, iters)
-    else:
-        t = median_ms(run, iters)
+    t = median_ms(run, iters)
     for e in extractors:
         e.remove_hooks()
     return t
@@ -268,7 +263,6 @@ def pipeline_time(iters):
     """The tutorial's per-image work: decode, resize to 224, /255-style preprocessing, CAM and
     Grad-CAM at the last stage, each resized to the image, boxed (get_bbox) and scored (get_iou)."""
     import cv2
-    import numpy as np
     import torch
     from pytorch_grad_cam import GradCAM
 
@@ -307,7 +301,6 @@ def dataset_time():
     """Images per second over the image folder: decode (PIL) + resize + pytorch-grad-cam at three
     layers (CAM = its layer4 map) + the tutorial's boxes and IoU for each of the 4 maps."""
     import cv2
-    import numpy as np
     import torch
     from PIL import Image
     from torchvision import transforms
