@@ -23,6 +23,18 @@ let torchLinks: [LinkerSetting] = libtorchRoot.map {
     ]
 } ?? [.linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
 
+/// The library's stages, lowest first. Each target may import only the targets before it (and the C
+/// modules), never one after it: the compiler enforces the direction (README, Layout).
+let protobuf = Target.Dependency.product(name: "SwiftProtobuf", package: "swift-protobuf")
+let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let mustache = Target.Dependency.product(name: "Mustache", package: "swift-mustache")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+/// Every stage target, so that the umbrella `CAMKit` and the tests can name them all.
+let stages: [Target.Dependency] = [
+    "CAMCore", "CAMImaging", "CAMFormats", "CAMModels", "CAMData", "CAMExplain", "CAMLocalize", "CAMTrain", "CAMReport", "CAMJobs",
+]
+
 let package = Package(
     name: "CAMKit",
     platforms: [.macOS(.v13)],
@@ -41,25 +53,52 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
+        // C: libtorch and OpenCV shims apart (the Torch product links no OpenCV), libhdf5 and zlib as system libraries.
         .target(
             name: "CTorch",
-            cxxSettings: [
-                .unsafeFlags(nativeIncludes + ["-O2", "-Wno-deprecated-declarations"]),
-            ],
-            linkerSettings: torchLinks + [
-                .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_imgcodecs"),
-            ]
+            cxxSettings: [.unsafeFlags(nativeIncludes + ["-O2", "-Wno-deprecated-declarations"])],
+            linkerSettings: torchLinks
+        ),
+        .target(
+            name: "CCV",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
+            linkerSettings: [.linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_imgcodecs")]
         ),
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5"),
         .target(name: "Torch", dependencies: ["CTorch"]),
+
+        // The stages, in dependency order.
+        /// Errors, atomic files, progress lines, version: what every stage shares, with no tensors.
+        .target(name: "CAMCore"),
+        /// Images, float maps, codecs, resize, colour maps, contours, drawing, boxes and IoU, overlays.
+        .target(name: "CAMImaging", dependencies: ["CAMCore", "Torch", "CCV"]),
+        /// File formats: NPY, HDF5, TFRecord and tf.train.Example, MATLAB v5, image headers.
+        .target(name: "CAMFormats", dependencies: ["CAMCore", "CAMImaging", "CHDF5", protobuf]),
+        /// Networks (ResNets in both layouts), checkpoints, Keras and torchvision import, preprocessing.
+        .target(name: "CAMModels", dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMFormats"]),
+        /// Samples, dataset readers, the synthetic generator, the loader.
+        .target(name: "CAMData", dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMFormats"]),
+        /// CAM, Grad-CAM and the family; raw maps to display maps.
+        .target(name: "CAMExplain", dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMModels"]),
+        /// Boxes from maps, threshold sweeps, dataset metrics, the result store.
+        .target(name: "CAMLocalize", dependencies: ["CAMCore", "CAMImaging", "CAMFormats", "CAMExplain", grdb]),
+        /// Training: trainer, runs, checkpoints on disk.
+        .target(name: "CAMTrain", dependencies: ["CAMCore", "Torch", "CAMModels", "CAMData"]),
+        /// Panels, charts, the HTML report.
         .target(
-            name: "CAMKit",
-            dependencies: [
-                "Torch", "CTorch", "CHDF5", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Mustache", package: "swift-mustache"),
-            ]
+            name: "CAMReport",
+            dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMModels", "CAMData", "CAMExplain", "CAMLocalize", "CAMTrain", mustache]
         ),
+        /// The file-writing jobs that the CLI and the server call: explain, localize, evaluate, demo, data inspect.
+        .target(
+            name: "CAMJobs",
+            dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMFormats", "CAMModels", "CAMData", "CAMExplain", "CAMLocalize", "CAMTrain",
+                           "CAMReport"]
+        ),
+        /// The library product: re-exports every stage.
+        .target(name: "CAMKit", dependencies: stages + ["Torch"]),
+
+        // Front ends.
         .target(
             name: "CAMServer",
             dependencies: ["CAMKit", "Torch", .product(name: "Hummingbird", package: "hummingbird")],
@@ -68,20 +107,16 @@ let package = Package(
                 .embedInCode("Public/openapi.json"),
             ]
         ),
-        .target(name: "CAMKitCLI", dependencies: ["CAMKit", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(
-            name: "camkit",
-            dependencies: ["CAMKit", "CAMKitCLI", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
-        ),
+        .target(name: "CAMKitCLI", dependencies: ["CAMKit", "Torch", argumentParser]),
+        .executableTarget(name: "camkit", dependencies: ["CAMKit", "CAMKitCLI", "Torch", argumentParser]),
         // The web app is its own executable so that `camkit` builds without the server stack; `camkit serve` runs it.
-        .executableTarget(
-            name: "camkit-serve",
-            dependencies: ["CAMKit", "CAMKitCLI", "CAMServer", "Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
-        ),
+        .executableTarget(name: "camkit-serve", dependencies: ["CAMKit", "CAMKitCLI", "CAMServer", "Torch", argumentParser]),
         .executableTarget(name: "CAMKitBench", dependencies: ["CAMKit", "Torch"], path: "Benchmarks/CAMKitBench"),
+
+        // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
-        .testTarget(name: "CAMKitTests", dependencies: ["CAMKit", "Torch", "TestSupport"]),
+        .testTarget(name: "CAMKitTests", dependencies: stages + ["CAMKit", "Torch", "TestSupport"]),
         .testTarget(
             name: "CAMServerTests",
             dependencies: ["CAMServer", "CAMKit", "Torch", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]

@@ -1,4 +1,4 @@
-"""Golden fixtures for CAMKit's explain engine (Sources/CAMKit/Explain), computed by the two
+"""Golden fixtures for CAMKit's explain engine (Sources/CAMExplain), computed by the two
 PyTorch CAM libraries themselves: pytorch-grad-cam (`pytorch_grad_cam`) and torchcam.
 
 Model: the narrow torchvision bottleneck ResNet of tools/make_model_fixtures.py (its `NarrowResNet`,

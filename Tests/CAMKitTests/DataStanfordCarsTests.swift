@@ -1,7 +1,17 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import CAMKit
+import CAMKit
+@testable import CAMCore
+@testable import CAMImaging
+@testable import CAMFormats
+@testable import CAMModels
+@testable import CAMData
+@testable import CAMExplain
+@testable import CAMLocalize
+@testable import CAMTrain
+@testable import CAMReport
+@testable import CAMJobs
 
 /// MAT v5 reading, DEFLATE, and the Stanford Cars devkit / CSV readers on files scipy wrote.
 @Suite struct DataStanfordCarsTests {

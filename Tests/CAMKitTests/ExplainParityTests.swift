@@ -2,7 +2,17 @@ import Foundation
 import Testing
 import TestSupport
 import Torch
-@testable import CAMKit
+import CAMKit
+@testable import CAMCore
+@testable import CAMImaging
+@testable import CAMFormats
+@testable import CAMModels
+@testable import CAMData
+@testable import CAMExplain
+@testable import CAMLocalize
+@testable import CAMTrain
+@testable import CAMReport
+@testable import CAMJobs
 
 /// CAMKit's explain engine against the two PyTorch CAM libraries, pytorch-grad-cam and torchcam
 /// (fixtures from tools/make_explain_fixtures.py: the narrow torchvision bottleneck ResNet of the

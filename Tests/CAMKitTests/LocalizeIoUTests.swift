@@ -1,6 +1,16 @@
 import Foundation
 import Testing
-@testable import CAMKit
+import CAMKit
+@testable import CAMCore
+@testable import CAMImaging
+@testable import CAMFormats
+@testable import CAMModels
+@testable import CAMData
+@testable import CAMExplain
+@testable import CAMLocalize
+@testable import CAMTrain
+@testable import CAMReport
+@testable import CAMJobs
 
 @Suite struct LocalizeIoUTests {
     @Test func normalizedIoUIsTheTutorials() {

@@ -3,7 +3,17 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-@testable import CAMKit
+import CAMKit
+@testable import CAMCore
+@testable import CAMImaging
+@testable import CAMFormats
+@testable import CAMModels
+@testable import CAMData
+@testable import CAMExplain
+@testable import CAMLocalize
+@testable import CAMTrain
+@testable import CAMReport
+@testable import CAMJobs
 
 /// Counts elements of an XML document by name and class, and fails on malformed XML.
 final class SVGCounter: NSObject, XMLParserDelegate {

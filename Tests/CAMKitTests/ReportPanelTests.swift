@@ -2,7 +2,17 @@ import Foundation
 import Testing
 import TestSupport
 import Torch
-@testable import CAMKit
+import CAMKit
+@testable import CAMCore
+@testable import CAMImaging
+@testable import CAMFormats
+@testable import CAMModels
+@testable import CAMData
+@testable import CAMExplain
+@testable import CAMLocalize
+@testable import CAMTrain
+@testable import CAMReport
+@testable import CAMJobs
 
 /// Panels: layout, captions, tile contents, and the model-driven builder.
 struct ReportPanelTests {

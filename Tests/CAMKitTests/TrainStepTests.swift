@@ -2,7 +2,17 @@ import Foundation
 import Testing
 import TestSupport
 import Torch
-@testable import CAMKit
+import CAMKit
+@testable import CAMCore
+@testable import CAMImaging
+@testable import CAMFormats
+@testable import CAMModels
+@testable import CAMData
+@testable import CAMExplain
+@testable import CAMLocalize
+@testable import CAMTrain
+@testable import CAMReport
+@testable import CAMJobs
 
 /// One training step against PyTorch (tools/make_train_fixtures.py): loss, updated weights and
 /// BatchNorm running statistics after torch.optim.SGD with momentum and weight decay.

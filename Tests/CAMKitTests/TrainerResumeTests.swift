@@ -2,7 +2,17 @@ import Foundation
 import Testing
 import TestSupport
 import Torch
-@testable import CAMKit
+import CAMKit
+@testable import CAMCore
+@testable import CAMImaging
+@testable import CAMFormats
+@testable import CAMModels
+@testable import CAMData
+@testable import CAMExplain
+@testable import CAMLocalize
+@testable import CAMTrain
+@testable import CAMReport
+@testable import CAMJobs
 
 /// Interrupting `camkit train` (kill -9, Ctrl-C) and resuming gives exactly the weights of an
 /// uninterrupted run; bad inputs fail cleanly.

@@ -1,0 +1,90 @@
+import CCV
+
+/// Owns one `ctcv_mat` returned by the shim.
+final class CVMat {
+    let handle: OpaquePointer
+
+    /// Runs a shim call that returns a new matrix; NULL becomes the stored error.
+    init(_ operation: String, path: String? = nil, _ make: () -> OpaquePointer?) throws {
+        ctcv_clear_error()
+        guard let h = make() else { throw ImagingError.last(operation, path: path) }
+        handle = h
+    }
+
+    deinit { ctcv_mat_free(handle) }
+
+    var rows: Int { Int(ctcv_mat_rows(handle)) }
+    var cols: Int { Int(ctcv_mat_cols(handle)) }
+    var channels: Int { Int(ctcv_mat_channels(handle)) }
+    var depth: Int32 { Int32(ctcv_mat_depth(handle)) }
+    var byteCount: Int { Int(ctcv_mat_nbytes(handle)) }
+
+    /// The raw bytes.
+    func bytes() -> [UInt8] {
+        let n = byteCount
+        guard n > 0, let src = ctcv_mat_data(handle) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: src, count: n))
+    }
+
+    /// The matrix as an 8-bit image.
+    func image(_ operation: String) throws -> Image {
+        guard depth == Int32(CTCV_DEPTH_8U) else {
+            throw ImagingError(operation: operation, message: "expected an 8-bit result, got depth code \(depth)")
+        }
+        return try Image(width: cols, height: rows, channels: channels, pixels: bytes())
+    }
+
+    /// The matrix as a single-channel float map.
+    func floatMap(_ operation: String) throws -> FloatMap {
+        guard depth == Int32(CTCV_DEPTH_32F), channels == 1 else {
+            throw ImagingError(operation: operation, message: "expected a 1-channel float result, got depth code \(depth) with \(channels) channels")
+        }
+        let n = rows * cols
+        var values = [Float](repeating: 0, count: n)
+        if n > 0, let src = ctcv_mat_data(handle) {
+            values.withUnsafeMutableBytes { dst in
+                dst.copyMemory(from: UnsafeRawBufferPointer(start: src, count: n * MemoryLayout<Float>.stride))
+            }
+        }
+        return try FloatMap(width: cols, height: rows, values: values)
+    }
+}
+
+/// Turns a shim status code (-1 on failure) into a thrown error.
+func cvCheck(_ operation: String, path: String? = nil, _ status: Int32) throws {
+    if status != 0 { throw ImagingError.last(operation, path: path) }
+}
+
+/// Calls `body` with a read-only view of `bytes` as rows x cols x channels elements of `depth`.
+func withView<T, R>(_ array: [T], rows: Int, cols: Int, channels: Int, depth: Int32,
+                    _ body: (ctcv_view) throws -> R) rethrows -> R {
+    try array.withUnsafeBytes { raw in
+        let view = ctcv_view(data: UnsafeMutableRawPointer(mutating: raw.baseAddress), rows: Int32(clamping: rows),
+                             cols: Int32(clamping: cols), channels: Int32(clamping: channels), depth: depth)
+        return try body(view)
+    }
+}
+
+extension Image {
+    /// A read-only shim view of the pixels.
+    func withCVView<R>(_ body: (ctcv_view) throws -> R) rethrows -> R {
+        try withView(pixels, rows: height, cols: width, channels: channels, depth: Int32(CTCV_DEPTH_8U), body)
+    }
+
+    /// A writable shim view of the pixels (for drawing in place).
+    mutating func withMutableCVView<R>(_ body: (ctcv_view) throws -> R) rethrows -> R {
+        let (w, h, c) = (width, height, channels)
+        return try withUnsafeMutableBufferPointer { buffer in
+            let view = ctcv_view(data: UnsafeMutableRawPointer(buffer.baseAddress), rows: Int32(clamping: h),
+                                 cols: Int32(clamping: w), channels: Int32(clamping: c), depth: Int32(CTCV_DEPTH_8U))
+            return try body(view)
+        }
+    }
+}
+
+extension FloatMap {
+    /// A read-only shim view of the values (1-channel float32).
+    func withCVView<R>(_ body: (ctcv_view) throws -> R) rethrows -> R {
+        try withView(values, rows: height, cols: width, channels: 1, depth: Int32(CTCV_DEPTH_32F), body)
+    }
+}

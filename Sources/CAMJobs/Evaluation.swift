@@ -1,0 +1,368 @@
+import Foundation
+import Torch
+import CAMCore
+import CAMImaging
+import CAMFormats
+import CAMModels
+import CAMData
+import CAMExplain
+import CAMLocalize
+
+/// Settings of a dataset evaluation (`camkit evaluate`).
+public struct EvaluationOptions: Sendable {
+    public var methods: [CAMMethod]
+    public var layers: [String]
+    /// The fixed rule behind mean IoU, GT-known, top-1 and top-5 loc.
+    public var rule: BoxRule = .camkit
+    public var iouMode: IoUMode = .hull
+    public var sweep: SweepConfiguration
+    /// How raw maps are scaled before the `camkit` protocol boxes them (`wsolevaluation` always
+    /// upsamples bicubically and min-max normalises, like its `CAMComputer`).
+    public var normalization: MapNormalization = .tutorial
+    public var score: ScoreKind = .logit
+    public var batchSize = 16
+    public var workers = 2
+    /// Evaluate only the first `limit` samples of the dataset.
+    public var limit: Int?
+    /// Delete an existing `results.sqlite` instead of resuming it.
+    public var overwrite = false
+    /// Show a progress line (count, rate, ETA) when standard error is a terminal.
+    public var progress = true
+
+    public init(methods: [CAMMethod], layers: [String], sweep: SweepConfiguration) {
+        self.methods = methods
+        self.layers = layers
+        self.sweep = sweep
+    }
+}
+
+/// Where maps come from.
+public enum EvaluationSource: Sendable {
+    /// Computed by a model: one forward and one backward per batch serve every method and layer.
+    case model(LoadedModelBox)
+    /// `.npy` score maps made elsewhere, named by sample id (`<id>.npy`, as wsolevaluation saves
+    /// them) or file stem.
+    case maps(URL)
+}
+
+/// A `LoadedModel` handed to the evaluation (the model is used from one thread at a time).
+public final class LoadedModelBox: @unchecked Sendable {
+    public let loaded: LoadedModel
+    public init(_ loaded: LoadedModel) { self.loaded = loaded }
+}
+
+/// The outcome of `LocalizationEvaluation.run`.
+public struct EvaluationReport: Sendable {
+    public var metrics: [LocalizationMetrics]
+    /// Samples evaluated by this run, and those found done in the store.
+    public var evaluated: Int
+    public var resumed: Int
+    public var results: URL
+    public var metricsJSON: URL
+    public var metricsCSV: URL
+}
+
+/// The dataset evaluation behind `camkit evaluate`: scores every sample's maps, stores each
+/// sample as it is done (`ResultStore`, resumable after any interruption), then writes the
+/// summary (`metrics.json`, `metrics.csv`, atomically).
+public enum LocalizationEvaluation {
+    /// The label of maps read from files (`method`, `layer` columns).
+    public static let mapsMethod = ResultStore.mapsMethod, mapsLayer = ResultStore.mapsLayer
+
+    public static func run(dataset: any Dataset, datasetSpec: String, source: EvaluationSource,
+                           options: EvaluationOptions, output: URL) throws -> EvaluationReport {
+        let scorer = try MapScorer(rule: options.rule, iouMode: options.iouMode, sweep: options.sweep)
+        guard options.batchSize > 0 else { throw LocalizeError("evaluate", "the batch size must be > 0") }
+        let combos: [(String, String)]
+        switch source {
+        case .model(let box):
+            guard !options.methods.isEmpty, !options.layers.isEmpty else {
+                throw LocalizeError("evaluate", "give at least one method and one layer")
+            }
+            // CAM exists only at the layer feeding global average pooling (the Explainer makes it
+            // there alone among several layers).
+            let last = box.loaded.model.lastFeatureLayer
+            if options.methods.contains(.cam), !options.layers.contains(last) {
+                throw ExplainError.camNeedsLastLayer(layer: options.layers[0], lastLayer: last)
+            }
+            combos = options.methods.flatMap { m in
+                options.layers.compactMap { l in m == .cam && l != last ? nil : (m.rawValue, l) }
+            }
+        case .maps(let dir):
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+                throw LocalizeError("score maps", "no such folder", path: dir.path)
+            }
+            combos = [(mapsMethod, mapsLayer)]
+        }
+        if case .model(let box) = source, dataset.classNames.count > box.loaded.info.spec.classes {
+            throw LocalizeError("evaluate", "the dataset '\(dataset.name)' has \(dataset.classNames.count) classes but the model \(box.loaded.source.lastPathComponent) has \(box.loaded.info.spec.classes)")
+        }
+        let total = Swift.min(dataset.count, options.limit ?? dataset.count)
+        guard total > 0 else { throw LocalizeError("evaluate", "the dataset '\(dataset.name)' has no sample to evaluate") }
+
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let dbURL = output.appendingPathComponent("results.sqlite")
+        if options.overwrite {
+            for suffix in ["", "-journal", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: dbURL.path + suffix)
+            }
+        }
+        let store = try ResultStore(url: dbURL)
+        let config = try settingsJSON(datasetSpec: datasetSpec, dataset: dataset, total: total, source: source, options: options,
+                                      combos: combos)
+        let done = try store.doneSampleIndices()
+        if let stored = try store.setting("config"), !done.isEmpty {
+            guard stored == config else {
+                throw LocalizeError("evaluate", "it holds a run with other settings (\(difference(stored, config))); use another --out, or --overwrite to start again",
+                                    path: dbURL.path)
+            }
+        } else {
+            try store.setSetting("config", config)
+        }
+        let remaining = (0..<total).filter { !done.contains($0) }
+        let line = ProgressLine(total: remaining.count, label: "evaluate")
+        let showProgress = options.progress && line.isTerminal
+        if showProgress && !done.isEmpty {
+            line.log("resuming \(dbURL.path): \(done.count) of \(total) samples already done")
+        }
+        var evaluated = 0
+        func stored(_ records: [SampleRecord]) throws {
+            try store.write(records)
+            evaluated += records.count
+            if showProgress { line.update(evaluated, units: "images") }
+        }
+        if !remaining.isEmpty {
+            switch source {
+            case .model(let box):
+                try runModel(box.loaded, dataset: dataset, indices: remaining, scorer: scorer, options: options, store: stored)
+            case .maps(let dir):
+                try runMaps(dir, dataset: dataset, indices: remaining, scorer: scorer, batchSize: options.batchSize, store: stored)
+            }
+        }
+        if showProgress { line.finish() }
+
+        // The summary comes from the store, so a resumed run sums every sample exactly once.
+        var metrics: [LocalizationMetrics] = []
+        for (method, layer) in combos {
+            var acc = MetricsAccumulator(configuration: options.sweep, classNames: dataset.classNames)
+            for e in try store.evaluations(method: method, layer: layer, configuration: options.sweep) { try acc.add(e) }
+            metrics.append(try acc.metrics(method: method, layer: layer, boxRule: ruleLabel(options)))
+        }
+        let jsonURL = output.appendingPathComponent("metrics.json"), csvURL = output.appendingPathComponent("metrics.csv")
+        let summary = MetricsFile(dataset: datasetSpec, datasetName: dataset.name, samples: total,
+                                  evaluationProtocol: options.sweep.evaluationProtocol, boxRule: ruleLabel(options),
+                                  iou: options.iouMode, thresholdCount: options.sweep.thresholds.count,
+                                  model: { if case .model(let b) = source { return b.loaded.source.path }; return nil }(),
+                                  maps: { if case .maps(let d) = source { return d.path }; return nil }(),
+                                  results: metrics)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(encoder.encode(summary), to: jsonURL)
+        try AtomicFile.write(csv(metrics), to: csvURL)
+        return EvaluationReport(metrics: metrics, evaluated: evaluated, resumed: done.count, results: dbURL,
+                                metricsJSON: jsonURL, metricsCSV: csvURL)
+    }
+
+    static func ruleLabel(_ options: EvaluationOptions) -> String {
+        options.sweep.evaluationProtocol == .wsolevaluation
+            ? "wsolevaluation:\({ if case .fractionOfMax(let t) = options.rule.threshold { return "threshold=\(t)" }; return "" }())"
+            : options.rule.description
+    }
+
+    // MARK: model
+
+    static func runModel(_ loaded: LoadedModel, dataset: any Dataset, indices: [Int], scorer: MapScorer,
+                         options: EvaluationOptions, store: ([SampleRecord]) throws -> Void) throws {
+        let info = loaded.info
+        let size = info.inputSize
+        let preprocessing = info.preprocessing
+        let subset = IndexedSubset(base: dataset, indices: indices)
+        let loader = try DataLoader(dataset: subset,
+                                    options: .init(batchSize: options.batchSize, imageSize: size, shuffle: false,
+                                                   workers: options.workers, prefetch: 2, resize: false),
+                                    preprocess: { pixels, s in try preprocessing.apply(pixels: pixels, size: s) })
+        let explainer = Explainer(model: loaded.model)
+        let iterator = loader.batches(epoch: 0)
+        defer { iterator.cancel() }
+        let protocolKind = scorer.configuration.evaluationProtocol
+        while let batch = try iterator.nextBatch() {
+            let labels = try batch.labels.scalars(as: Int64.self).map(Int.init)
+            let explanation = try explainer.explain(batch.images, methods: options.methods, layers: options.layers,
+                                                    targets: .perImage(labels), score: options.score)
+            let k = Swift.min(5, explanation.probabilities.shape[1])
+            let top = try explanation.probabilities.topk(k, dim: 1)
+            let topIndices = try top.indices.scalars(as: Int64.self).map(Int.init)
+            let topValues = try top.values.scalars(as: Float.self).map(Double.init)
+            let samples = try batch.indices.map { try dataset.sample(at: indices[$0]) }
+            // Maps to score, prepared on this thread (tensors), scored in parallel.
+            var jobs: [(local: Int, method: String, layer: String, classIndex: Int, map: ScoreMap)] = []
+            for m in explanation.maps {
+                let map: ScoreMap
+                switch protocolKind {
+                case .camkit:
+                    let normalized = try MapPostprocessing.normalize(m.raw, mode: options.normalization)
+                    let up = try MapPostprocessing.upsample(normalized, to: (size, size), mode: .bilinear)
+                    map = ScoreMap(try FloatMap(tensor: up))
+                case .wsolevaluation:
+                    // wsolevaluation's CAMComputer: cv2.resize(cam, INTER_CUBIC), then normalize_scoremap.
+                    let up = try FloatMap(tensor: m.raw).resized(width: size, height: size, interpolation: .cubic)
+                    map = try ScoreMap(width: size, height: size, values: WSOLProtocol.normalizeScoremap(up.values.map(Double.init)))
+                }
+                jobs.append((m.image, m.method.rawValue, m.layer, m.classIndex, map))
+            }
+            let scored = try scoreAll(jobs.map { ($0.map, samples[$0.local], nil) }, scorer: scorer)
+            var records: [SampleRecord] = []
+            for (local, s) in samples.enumerated() {
+                let maps = jobs.indices.filter { jobs[$0].local == local }.map {
+                    MapRecord(method: jobs[$0].method, layer: jobs[$0].layer, classIndex: jobs[$0].classIndex, scored: scored[$0])
+                }
+                records.append(SampleRecord(
+                    index: indices[batch.indices[local]], id: s.id, label: s.label, className: s.className, width: s.width,
+                    height: s.height, truth: s.boxes, predictions: Array(topIndices[(local * k)..<((local + 1) * k)]),
+                    probabilities: Array(topValues[(local * k)..<((local + 1) * k)]), mapFile: nil, maps: maps))
+            }
+            try store(records)
+        }
+    }
+
+    // MARK: maps from files
+
+    /// The files a sample's map may be in: `<id>.npy` (wsolevaluation's name), `<id without
+    /// extension>.npy`, `<file stem>.npy`.
+    public static func mapCandidates(for id: String, in dir: URL) -> [URL] {
+        let idURL = URL(fileURLWithPath: id)
+        var names = [id + ".npy"]
+        let noExt = (id as NSString).deletingPathExtension + ".npy"
+        if !names.contains(noExt) { names.append(noExt) }
+        let stem = idURL.deletingPathExtension().lastPathComponent + ".npy"
+        if !names.contains(stem) { names.append(stem) }
+        return names.map { dir.appendingPathComponent($0) }
+    }
+
+    static func runMaps(_ dir: URL, dataset: any Dataset, indices: [Int], scorer: MapScorer, batchSize: Int,
+                        store: ([SampleRecord]) throws -> Void) throws {
+        for start in stride(from: 0, to: indices.count, by: batchSize) {
+            let chunk = Array(indices[start..<Swift.min(indices.count, start + batchSize)])
+            var inputs: [(ScoreMap, Sample, String?)] = []
+            for i in chunk {
+                let s = try dataset.sample(at: i)
+                let candidates = mapCandidates(for: s.id, in: dir)
+                guard let file = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+                    throw LocalizeError("score maps", "no map for sample '\(s.id)': looked for \(candidates.map(\.lastPathComponent).joined(separator: ", "))",
+                                        path: dir.path)
+                }
+                let array: NPYArray
+                do { array = try NPY.read(contentsOf: file) } catch {
+                    throw LocalizeError("score map", "cannot read: \(error)", path: file.path)
+                }
+                inputs.append((try ScoreMap(npy: array, source: file.path), s, file.path))
+            }
+            let scored = try scoreAll(inputs, scorer: scorer)
+            let records = zip(chunk, zip(inputs, scored)).map { i, pair in
+                let ((_, s, file), result) = pair
+                return SampleRecord(index: i, id: s.id, label: s.label, className: s.className, width: s.width, height: s.height,
+                                    truth: s.boxes, predictions: nil, probabilities: nil, mapFile: file,
+                                    maps: [MapRecord(method: mapsMethod, layer: mapsLayer, classIndex: s.label, scored: result)])
+            }
+            try store(records)
+        }
+    }
+
+    /// Scores maps on all cores; the first error (in input order) is thrown.
+    static func scoreAll(_ inputs: [(ScoreMap, Sample, String?)], scorer: MapScorer) throws -> [ScoredMap] {
+        final class Slots: @unchecked Sendable {
+            var results: [Result<ScoredMap, Error>?]
+            let lock = NSLock()
+            init(_ n: Int) { results = Array(repeating: nil, count: n) }
+        }
+        let slots = Slots(inputs.count)
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
+            let (map, s, file) = inputs[i]
+            let truth = GroundTruth(boxes: s.boxes, imageWidth: s.width, imageHeight: s.height)
+            let r = Result { try scorer.score(map, truth: truth, source: file ?? "sample '\(s.id)'") }
+            slots.lock.lock()
+            slots.results[i] = r
+            slots.lock.unlock()
+        }
+        return try slots.results.map { try $0!.get() }
+    }
+
+    // MARK: settings and summary files
+
+    static func settingsJSON(datasetSpec: String, dataset: any Dataset, total: Int, source: EvaluationSource,
+                             options: EvaluationOptions, combos: [(String, String)]) throws -> String {
+        var s: [String: String] = [
+            "dataset": datasetSpec, "dataset_count": "\(dataset.count)", "samples": "\(total)",
+            "protocol": options.sweep.evaluationProtocol.rawValue,
+            "thresholds": "\(options.sweep.thresholds.count):\(options.sweep.thresholds.first!):\(options.sweep.thresholds.last!)",
+            "iou_thresholds": options.sweep.iouThresholds.map { "\($0)" }.joined(separator: ","),
+            "box_acc_iou": "\(options.sweep.boxAccIoU)", "rule": ruleLabel(options), "iou": options.iouMode.rawValue,
+            "maps": combos.map { "\($0.0)/\($0.1)" }.joined(separator: ","),
+        ]
+        switch source {
+        case .model(let b):
+            s["model"] = b.loaded.source.path
+            s["normalize"] = options.normalization.rawValue
+            s["score"] = options.score.rawValue
+        case .maps(let d):
+            s["map_folder"] = d.standardizedFileURL.path
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(s), as: UTF8.self)
+    }
+
+    /// The settings that differ between two settings JSONs, for the error message.
+    static func difference(_ a: String, _ b: String) -> String {
+        let da = (try? JSONDecoder().decode([String: String].self, from: Data(a.utf8))) ?? [:]
+        let db = (try? JSONDecoder().decode([String: String].self, from: Data(b.utf8))) ?? [:]
+        let keys = Set(da.keys).union(db.keys).sorted().filter { da[$0] != db[$0] }
+        return keys.map { "\($0): stored \(da[$0] ?? "-"), now \(db[$0] ?? "-")" }.joined(separator: "; ")
+    }
+
+    /// `metrics.csv`: one row for each method and layer over the whole dataset (`scope=all`),
+    /// then one per class, then the baselines.
+    public static func csv(_ metrics: [LocalizationMetrics]) -> String {
+        let ious = metrics.first?.maxBoxAccV2PerIoU.map(\.iou) ?? []
+        var header = ["method", "layer", "scope", "name", "samples", "mean_iou", "gt_known_loc", "top1_loc", "top5_loc",
+                      "top1_cls", "top5_cls", "top1_loc_at_best_threshold", "max_box_acc", "best_threshold", "max_box_acc_v2"]
+        header += ious.map { "box_acc_v2_iou\(Int(($0 * 100).rounded()))" }
+        func f(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
+        func q(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var rows = [header.joined(separator: ",")]
+        for m in metrics {
+            let ml = [q(m.method ?? ""), q(m.layer ?? "")]
+            rows.append((ml + ["all", "all", "\(m.samples)", f(m.meanIoU), f(m.gtKnownLoc), f(m.top1Loc), f(m.top5Loc), f(m.top1Cls),
+                               f(m.top5Cls), f(m.top1LocAtBestThreshold), f(m.maxBoxAcc.accuracy), f(m.maxBoxAcc.threshold),
+                               f(m.maxBoxAccV2)] + m.maxBoxAccV2PerIoU.map { f($0.accuracy) }).joined(separator: ","))
+            for c in m.perClass {
+                rows.append((ml + ["class", q(c.name), "\(c.samples)", f(c.meanIoU), f(c.gtKnownLoc), f(c.top1Loc), f(c.top5Loc), "", "",
+                                   "", f(c.boxAccAtBestThreshold), f(m.maxBoxAcc.threshold), f(c.boxAccV2AtBestThresholds)]
+                             + ious.map { _ in "" }).joined(separator: ","))
+            }
+            for b in m.baselines {
+                let at50 = zip(ious, b.accuracy).first { $0.0 == m.maxBoxAcc.iou }?.1
+                rows.append((ml + ["baseline", q(b.name), "\(m.samples)", f(b.meanIoU), f(at50), "", "", "", "", "", f(at50), "",
+                                   f(b.accuracyMean)] + b.accuracy.map { f($0) }).joined(separator: ","))
+            }
+        }
+        return rows.joined(separator: "\n") + "\n"
+    }
+}
+
+
+/// The samples of `base` at `indices`, in that order.
+struct IndexedSubset: Dataset {
+    let base: any Dataset
+    let indices: [Int]
+    var name: String { base.name }
+    var count: Int { indices.count }
+    var classNames: [String] { base.classNames }
+    func sample(at index: Int) throws -> Sample {
+        try checkIndex(index)
+        return try base.sample(at: indices[index])
+    }
+}

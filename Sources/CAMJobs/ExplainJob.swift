@@ -1,0 +1,170 @@
+import Foundation
+import Torch
+import CAMCore
+import CAMImaging
+import CAMModels
+import CAMExplain
+
+/// Settings of an explain run over image files (`camkit explain`).
+public struct ExplainOptions: Sendable {
+    public var methods: [CAMMethod]
+    public var layers: [String]
+    /// nil: the predicted class.
+    public var classes: [Int]?
+    public var score: ScoreKind = .logit
+    public var normalization: MapNormalization = .standard
+    public var colorMap: ColorMap = .jet
+    /// Weight of the heatmap in the overlay (the tutorial blends 0.5 / 0.5).
+    public var alpha = 0.5
+    public var upsampling: InterpolationMode = .bilinear
+    /// Also write each raw map (feature resolution h×w, before ReLU and normalisation) as float32
+    /// `<stem>.<method>.<layer>.<class>.npy`.
+    public var writeRaw = false
+    /// Also write each map at image size (H×W), normalised by `normalization` and upsampled, not
+    /// clamped (with `.tutorial`, the tutorial's `cam_image`) as float32 `<stem>.<method>.<layer>.<class>.map.npy`.
+    public var writeImageMaps = false
+    /// Images per forward pass.
+    public var batchSize = 8
+
+    public init(methods: [CAMMethod], layers: [String]) {
+        self.methods = methods
+        self.layers = layers
+    }
+}
+
+/// `explain.json`: what was explained and which files were written.
+public struct ExplainReport: Codable, Sendable {
+    public struct ClassScore: Codable, Sendable {
+        public let classIndex: Int
+        public let name: String
+        public let logit: Double
+        public let probability: Double
+        enum CodingKeys: String, CodingKey { case classIndex = "class", name, logit, probability }
+    }
+    public struct ImageEntry: Codable, Sendable {
+        public let image: String
+        public let width: Int
+        public let height: Int
+        public let top5: [ClassScore]
+        public let files: [String]
+    }
+    public let model: String
+    public let methods: [String]
+    public let layers: [String]
+    /// A method/layer pair that was asked for and not computed, and why (CAM at a layer other than
+    /// the one feeding global average pooling).
+    public struct Skipped: Codable, Sendable {
+        public let method: String
+        public let layer: String
+        public let reason: String
+    }
+    public let score: String
+    public let normalize: String
+    public let images: [ImageEntry]
+    /// Pairs left out; empty when every method ran at every layer.
+    public let skipped: [Skipped]
+}
+
+/// Runs the explainer over image files and writes overlays, raw maps and `explain.json`.
+public enum ExplainJob {
+    /// Output file name: `<image stem>.<method>.<layer>.<class>.<ext>`.
+    public static func fileName(image: URL, method: CAMMethod, layer: String, classIndex: Int, ext: String) -> String {
+        "\(image.deletingPathExtension().lastPathComponent).\(method.rawValue).\(layer).\(classIndex).\(ext)"
+    }
+
+    /// Explains every image for every method and layer (CAM only at `lastFeatureLayer`: its other
+    /// pairs are listed in `skipped`; CAM with no last layer among `layers` is an error) and writes
+    /// per image, method, layer and class an overlay PNG (and the `.npy` maps asked for), then
+    /// `explain.json`.
+    public static func run(images: [URL], model loaded: LoadedModel, options: ExplainOptions, outputDirectory: URL) throws -> ExplainReport {
+        // Decode everything first: a bad image fails the run before anything is written.
+        let decoded = try images.map { try ImageCodec.decode(contentsOf: $0) }
+        let last = loaded.model.lastFeatureLayer
+        let skipped: [ExplainReport.Skipped] = options.methods.contains(.cam) && options.layers.contains(last)
+            ? options.layers.filter { $0 != last }.map {
+                .init(method: CAMMethod.cam.rawValue, layer: $0,
+                      reason: "CAM is defined only at the layer feeding global average pooling ('\(last)')")
+            }
+            : []
+        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        let explainer = Explainer(model: loaded.model)
+        let info = loaded.info
+        var entries: [ExplainReport.ImageEntry] = []
+        for start in stride(from: 0, to: images.count, by: max(1, options.batchSize)) {
+            let range = start..<min(start + options.batchSize, images.count)
+            let batch = try Tensor.stack(range.map { try info.preprocessing.apply(pixels: decoded[$0].tensor(), size: info.inputSize) })
+            let targets: TargetSelection = options.classes.map { .classes($0) } ?? .predicted
+            let explanation = try explainer.explain(batch, methods: options.methods, layers: options.layers,
+                                                    targets: targets, score: options.score, camOnlyAtLastLayer: true)
+            for (local, index) in range.enumerated() {
+                let files = try writeMaps(explanation, local: local, image: decoded[index], url: images[index],
+                                          options: options, to: outputDirectory)
+                entries.append(ExplainReport.ImageEntry(
+                    image: images[index].path, width: decoded[index].width, height: decoded[index].height,
+                    top5: try topClasses(explanation, local: local, names: info.classNames), files: files))
+            }
+        }
+        let report = ExplainReport(model: loaded.source.path, methods: options.methods.map(\.rawValue), layers: options.layers,
+                                   score: options.score.rawValue, normalize: options.normalization.rawValue, images: entries,
+                                   skipped: skipped)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(encoder.encode(report), to: outputDirectory.appendingPathComponent("explain.json"))
+        return report
+    }
+
+    /// A raw map normalised (`options.normalization`) and resized to `size` (height, width), not
+    /// clamped: what `writeRaw` saves. With `.tutorial` and bilinear upsampling it is the tutorial's
+    /// `generate_cam` / `generate_grad_cam` result (`cam /= np.max(cam)`, `cv2.resize`), negative
+    /// values included.
+    public static func imageMap(_ raw: Tensor, size: (Int, Int), options: ExplainOptions) throws -> Tensor {
+        let normalized = try MapPostprocessing.normalize(raw, mode: options.normalization)
+        return try MapPostprocessing.upsample(normalized, to: size, mode: options.upsampling)
+    }
+
+    /// `imageMap` clamped to [0, 1]: what the overlay colours.
+    public static func displayMap(_ raw: Tensor, size: (Int, Int), options: ExplainOptions) throws -> FloatMap {
+        try FloatMap(tensor: imageMap(raw, size: size, options: options).clamp(min: 0, max: 1))
+    }
+
+    /// The heatmap of `map` blended over `image` (the tutorial's `cv2.addWeighted`; `Overlay.blend`).
+    public static func overlay(_ map: FloatMap, on image: Image, options: ExplainOptions) throws -> Image {
+        try Overlay.blend(map, over: image, style: OverlayStyle(colorMap: options.colorMap, alpha: options.alpha))
+    }
+
+    private static func writeMaps(
+        _ e: Explanation, local: Int, image: Image, url: URL, options: ExplainOptions, to dir: URL
+    ) throws -> [String] {
+        var files: [String] = []
+        for map in e.maps where map.image == local {
+            let full = try imageMap(map.raw, size: (image.height, image.width), options: options)
+            let display = try FloatMap(tensor: full.clamp(min: 0, max: 1))
+            let png = fileName(image: url, method: map.method, layer: map.layer, classIndex: map.classIndex, ext: "png")
+            try overlay(display, on: image, options: options).write(to: dir.appendingPathComponent(png), format: .png)
+            files.append(png)
+            if options.writeRaw {
+                let npy = fileName(image: url, method: map.method, layer: map.layer, classIndex: map.classIndex, ext: "npy")
+                try FloatMap(tensor: map.raw).writeNPY(to: dir.appendingPathComponent(npy))
+                files.append(npy)
+            }
+            if options.writeImageMaps {
+                let npy = fileName(image: url, method: map.method, layer: map.layer, classIndex: map.classIndex, ext: "map.npy")
+                try FloatMap(tensor: full).writeNPY(to: dir.appendingPathComponent(npy))
+                files.append(npy)
+            }
+        }
+        return files
+    }
+
+    private static func topClasses(_ e: Explanation, local: Int, names: [String]) throws -> [ExplainReport.ClassScore] {
+        let probabilities = try e.probabilities[local]
+        let logits = try e.logits[local].scalars(as: Float.self)
+        let k = min(5, probabilities.shape[0])
+        let top = try probabilities.topk(k)
+        let p = try top.values.scalars(as: Float.self), idx = try top.indices.scalars(as: Int64.self)
+        return (0..<k).map { i in
+            let c = Int(idx[i])
+            return .init(classIndex: c, name: c < names.count ? names[c] : "class_\(c)", logit: Double(logits[c]), probability: Double(p[i]))
+        }
+    }
+}

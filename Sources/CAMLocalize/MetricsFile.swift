@@ -1,0 +1,29 @@
+import Foundation
+
+/// `metrics.json`.
+public struct MetricsFile: Codable, Sendable {
+    public var dataset: String
+    public var datasetName: String
+    public var samples: Int
+    public var evaluationProtocol: EvaluationProtocol
+    public var boxRule: String
+    public var iou: IoUMode
+    public var thresholdCount: Int
+    public var model: String?
+    public var maps: String?
+    public var results: [LocalizationMetrics]
+
+    public init(dataset: String, datasetName: String, samples: Int, evaluationProtocol: EvaluationProtocol, boxRule: String,
+                iou: IoUMode, thresholdCount: Int, model: String?, maps: String?, results: [LocalizationMetrics]) {
+        self.dataset = dataset
+        self.datasetName = datasetName
+        self.samples = samples
+        self.evaluationProtocol = evaluationProtocol
+        self.boxRule = boxRule
+        self.iou = iou
+        self.thresholdCount = thresholdCount
+        self.model = model
+        self.maps = maps
+        self.results = results
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Torch
+
+/// What a model needs besides its weights: architecture, classes and input handling.
+public struct ModelInfo: Codable, Sendable, Equatable {
+    public var spec: ResNetSpec
+    public var classNames: [String]
+    public var preprocessing: Preprocessing
+    public var inputSize: Int
+
+    public init(spec: ResNetSpec, classNames: [String]? = nil, preprocessing: Preprocessing, inputSize: Int) {
+        self.spec = spec
+        self.classNames = classNames ?? (0..<spec.classes).map { "class_\($0)" }
+        self.preprocessing = preprocessing
+        self.inputSize = inputSize
+    }
+}
+
+/// A CAMKit checkpoint: one safetensors file holding the model (`model.*`), optionally the
+/// optimizer state (`optimizer.*`) and the generator state (`rng.torch`), with the model info and
+/// training progress in the metadata (`camkit.*` keys).
+public struct Checkpoint {
+    public static let formatTag = "camkit-checkpoint/1"
+
+    public var info: ModelInfo
+    public var modelState: [String: Tensor]
+    public var optimizerState: [String: Tensor] = [:]
+    public var rngState: [UInt8]?
+    /// Free-form training progress (epoch, step, ...), stored as metadata strings.
+    public var progress: [String: String] = [:]
+
+    public init(info: ModelInfo, modelState: [String: Tensor], optimizerState: [String: Tensor] = [:],
+                rngState: [UInt8]? = nil, progress: [String: String] = [:]) {
+        self.info = info
+        self.modelState = modelState
+        self.optimizerState = optimizerState
+        self.rngState = rngState
+        self.progress = progress
+    }
+
+    /// Whether a safetensors metadata map marks a CAMKit checkpoint.
+    public static func isCheckpoint(_ metadata: [String: String]) -> Bool { metadata["camkit.format"] == formatTag }
+
+    /// Writes atomically (temporary file + rename): an interrupted write leaves the old file intact.
+    public func write(to url: URL) throws {
+        var tensors: [(String, Tensor)] = modelState.map { ("model.\($0.key)", $0.value) }
+        tensors += optimizerState.map { ("optimizer.\($0.key)", $0.value) }
+        if let rngState { tensors.append(("rng.torch", try Tensor(rngState, shape: [rngState.count]))) }
+        var metadata = ["camkit.format": Self.formatTag,
+                        "camkit.info": String(decoding: try JSONEncoder().encode(info), as: UTF8.self)]
+        for (k, v) in progress { metadata["camkit.progress.\(k)"] = v }
+        try SafeTensors.write(tensors, metadata: metadata, to: url)
+    }
+
+    /// Reads a checkpoint written by `write(to:)`.
+    public static func read(from url: URL) throws -> Checkpoint {
+        let file = try SafeTensors.read(contentsOf: url)
+        return try Checkpoint(file: file, source: url.path)
+    }
+
+    package init(file: SafeTensorsFile, source: String) throws {
+        guard Self.isCheckpoint(file.metadata), let infoJSON = file.metadata["camkit.info"] else {
+            throw ModelError.incompatibleWeights(file: source, reason: "not a CAMKit checkpoint (no camkit.format metadata)")
+        }
+        modelState = [:]
+        do {
+            info = try JSONDecoder().decode(ModelInfo.self, from: Data(infoJSON.utf8))
+        } catch {
+            throw ModelError.incompatibleWeights(file: source, reason: "unreadable camkit.info metadata: \(error)")
+        }
+        for (key, t) in file.tensors {
+            if key.hasPrefix("model.") { modelState[String(key.dropFirst(6))] = t }
+            else if key.hasPrefix("optimizer.") { optimizerState[String(key.dropFirst(10))] = t }
+            else if key == "rng.torch" { rngState = try t.scalars(as: UInt8.self) }
+        }
+        for (k, v) in file.metadata where k.hasPrefix("camkit.progress.") {
+            progress[String(k.dropFirst("camkit.progress.".count))] = v
+        }
+    }
+
+    /// The model with these weights, in eval mode.
+    public func makeModel() throws -> ResNet {
+        let model = try ResNet(info.spec)
+        try model.loadStateDict(modelState, source: "checkpoint")
+        model.eval()
+        return model
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Torch
+import CAMCore
+import CAMModels
+import CAMData
+
+/// A whole `camkit train` run: settings saved to `DIR/run.json`, so `--resume DIR` needs nothing else.
+public struct TrainingRun {
+    /// Everything that defines a run.
+    public struct Settings: Codable, Sendable {
+        public var dataset: String
+        public var validationDataset: String?
+        public var arch: String
+        public var pretrained: String?
+        public var preprocessing: Preprocessing
+        public var config: TrainingConfig
+        public var outputDirectory: String
+
+        public init(dataset: String, validationDataset: String?, arch: String, pretrained: String?,
+                    preprocessing: Preprocessing, config: TrainingConfig, outputDirectory: String) {
+            self.dataset = dataset
+            self.validationDataset = validationDataset
+            self.arch = arch
+            self.pretrained = pretrained
+            self.preprocessing = preprocessing
+            self.config = config
+            self.outputDirectory = outputDirectory
+        }
+    }
+
+    public let settings: Settings
+    public let isResume: Bool
+
+    /// A new run (`fresh`) or the one saved in `resumeDirectory`.
+    public init(resumeDirectory: URL?, fresh: Settings?) throws {
+        if let dir = resumeDirectory {
+            let file = dir.appendingPathComponent("run.json")
+            guard let data = try? Data(contentsOf: file) else {
+                throw TrainingError.noData("\(file.path) not found: nothing to resume")
+            }
+            settings = try JSONDecoder().decode(Settings.self, from: data)
+            isResume = true
+        } else if let fresh {
+            settings = fresh
+            isResume = false
+        } else {
+            throw TrainingError.noData("neither a dataset nor a run to resume")
+        }
+    }
+
+    /// Trains to the end (or until `shouldStop`), printing progress.
+    public func execute(workers: Int, checkpointEvery: Int, shouldStop: @escaping () -> Bool) throws {
+        let s = settings
+        let out = URL(fileURLWithPath: s.outputDirectory)
+        Runtime.manualSeed(s.config.seed)
+        let data = try LoaderTrainingData.make(
+            spec: DatasetSpec.parse(s.dataset), validationSpec: s.validationDataset.map(DatasetSpec.parse),
+            config: s.config, preprocessing: s.preprocessing, workers: workers)
+        let spec = try ResNetSpec.named(s.arch, classes: data.classNames.count)
+        let model = try ResNet(spec)
+        if let pretrained = s.pretrained, !isResume { try Pretrained.load(URL(fileURLWithPath: pretrained), into: model) }
+        let info = ModelInfo(spec: spec, classNames: data.classNames, preprocessing: s.preprocessing, inputSize: s.config.imageSize)
+        let trainer = try Trainer(model: model, info: info, config: s.config, outputDirectory: out)
+        trainer.progress = ConsoleTrainingProgress()
+        trainer.shouldStop = shouldStop
+        trainer.checkpointEvery = checkpointEvery
+        if isResume {
+            try trainer.resume()
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(encoder.encode(s), to: out.appendingPathComponent("run.json"))
+        }
+        try trainer.fit(data)
+        print("best: \(trainer.bestURL.path)")
+    }
+}
