@@ -30,3 +30,8 @@ public struct AtomicFileError: Error, CustomStringConvertible {
     public let underlying: Error
     public var description: String { "could not write \(path): \(underlying.localizedDescription) (the previous file, if any, is unchanged)" }
 }
+
+extension AtomicFileError: UserFacingError {
+    public var errorKind: ErrorKind { .internal }
+    public var errorCode: String { "write_failed" }
+}

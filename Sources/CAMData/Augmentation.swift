@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import CAMImaging
 
@@ -90,7 +91,7 @@ extension Image {
     /// The pixels inside `rect` (which must lie within the image).
     public func cropped(to rect: Rect2i) throws -> Image {
         guard rect.x >= 0, rect.y >= 0, rect.width > 0, rect.height > 0, rect.x + rect.width <= width, rect.y + rect.height <= height else {
-            throw ImagingError(operation: "crop", message: "\(rect) is not inside the \(width)x\(height) image")
+            throw CAMError("crop", "\(rect) is not inside the \(width)x\(height) image")
         }
         if rect.x == 0, rect.y == 0, rect.width == width, rect.height == height { return self }
         let c = channels, rowBytes = rect.width * c, srcRow = width * c

@@ -1,3 +1,5 @@
+import CAMCore
+
 /// The class-activation-map methods CAMKit computes.
 public enum CAMMethod: String, CaseIterable, Sendable, Codable {
     /// Zhou et al. 2016: head weights times the features that feed global average pooling.
@@ -96,5 +98,21 @@ public enum ExplainError: Error, CustomStringConvertible, Sendable {
         case let .invalidRequest(reason):
             return reason
         }
+    }
+}
+
+extension ExplainError: UserFacingError {
+    public var errorKind: ErrorKind { .badInput }
+    public var errorCode: String {
+        switch self {
+        case .unknownMethod: "unknown_method"
+        case .classOutOfRange: "class_out_of_range"
+        case .camNeedsLastLayer: "cam_needs_last_layer"
+        case .invalidRequest: "bad_parameter"
+        }
+    }
+    public var validValues: [String]? {
+        if case .unknownMethod(_, let valid) = self { return valid }
+        return nil
     }
 }

@@ -11,6 +11,38 @@ public struct ClassActivationMap {
     public let raw: Tensor
 }
 
+/// A method/layer pair that was asked for and not computed, and why.
+public struct SkippedPair: Codable, Sendable, Equatable {
+    public var method: String
+    public var layer: String
+    public var reason: String
+
+    public init(method: String, layer: String, reason: String) {
+        self.method = method
+        self.layer = layer
+        self.reason = reason
+    }
+}
+
+/// One class with its score (`explain.json`'s `top5`, the API's `predictions`).
+public struct ClassScore: Codable, Sendable, Equatable {
+    public var classIndex: Int
+    public var name: String
+    public var probability: Double
+    public var logit: Double
+    enum CodingKeys: String, CodingKey { case classIndex = "class", name, probability, logit }
+
+    public init(classIndex: Int, name: String, probability: Double, logit: Double) {
+        self.classIndex = classIndex
+        self.name = name
+        self.probability = probability
+        self.logit = logit
+    }
+
+    /// The name of class `c`: `names[c]`, or `class_<c>` past the end of `names`.
+    public static func name(_ c: Int, in names: [String]) -> String { c >= 0 && c < names.count ? names[c] : "class_\(c)" }
+}
+
 /// The result of `Explainer.explain`: the network's outputs and every requested map.
 public struct Explanation {
     /// [N, classes] head outputs before any softmax.
@@ -20,6 +52,20 @@ public struct Explanation {
     /// The explained classes of each image.
     public let targets: [[Int]]
     public let maps: [ClassActivationMap]
+    /// Method/layer pairs asked for and not computed, and why (CAM at layers other than the one
+    /// feeding global average pooling, when that one was asked too).
+    public let skipped: [SkippedPair]
+
+    /// The `k` most probable classes of image `image`, most probable first (ties: lower index
+    /// first), named from `names` (`class_<i>` past its end).
+    public func topClasses(image: Int, k: Int = 5, names: [String]) throws -> [ClassScore] {
+        let p = try probabilities[image].to(.float32).scalars(as: Float.self)
+        let l = try logits[image].to(.float32).scalars(as: Float.self)
+        let order = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }
+        return order.prefix(Swift.max(0, k)).map { c in
+            ClassScore(classIndex: c, name: ClassScore.name(c, in: names), probability: Double(p[c]), logit: Double(l[c]))
+        }
+    }
 
     /// The map for one combination, if it was requested.
     public func map(image: Int, method: CAMMethod, layer: String, classIndex: Int) -> ClassActivationMap? {
@@ -70,10 +116,7 @@ public final class Explainer {
         let unknown = layers.filter { !valid.contains($0) }
         guard unknown.isEmpty else { throw UnknownLayerError(unknown: unknown, valid: valid) }
         let last = model.lastFeatureLayer
-        if methods.contains(.cam), let other = layers.first(where: { $0 != last }),
-           !(camOnlyAtLastLayer && layers.contains(last)) {
-            throw ExplainError.camNeedsLastLayer(layer: other, lastLayer: last)
-        }
+        let plan = try MapPlan(methods: methods, layers: layers, lastLayer: last, camOnlyAtLastLayer: camOnlyAtLastLayer)
 
         // Layers whose gradients need a real backward: every gradient layer except the last one.
         let needsBackward = methods.contains { $0.needsGradients } ? layers.filter { $0 != last } : []
@@ -113,7 +156,8 @@ public final class Explainer {
                 }
             }
         }
-        return Explanation(logits: try logits.detach(), probabilities: probabilities, targets: targetMatrix, maps: maps)
+        return Explanation(logits: try logits.detach(), probabilities: probabilities, targets: targetMatrix, maps: maps,
+                           skipped: plan.skipped)
     }
 
     /// CAM for every class at once: [N, classes, h, w] from one matmul with the head weights.

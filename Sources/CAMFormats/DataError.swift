@@ -1,3 +1,5 @@
+import CAMCore
+
 /// A failure while reading a dataset: a missing or malformed file, a corrupted record, a bad
 /// annotation or a dataset spec that does not parse. The message says what to fix.
 public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -38,4 +40,15 @@ public struct DataError: Error, CustomStringConvertible, Sendable, Equatable {
         if let record { where_ += " record \(record)" }
         return where_.isEmpty ? message : "\(kind.rawValue)\(where_): \(message)"
     }
+}
+
+extension DataError: UserFacingError {
+    public var errorKind: ErrorKind {
+        switch kind {
+        case .missingFile: .notFound
+        case .badFormat, .corruptRecord, .badAnnotation: .unprocessable
+        case .badSpec, .outOfRange: .badInput
+        }
+    }
+    public var errorCode: String { "dataset_error" }
 }

@@ -1,3 +1,4 @@
+import CAMCore
 import CHDF5
 import Foundation
 import Torch
@@ -555,4 +556,15 @@ enum HDF5Library {
         let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }
+}
+
+extension HDF5Error: UserFacingError {
+    public var errorKind: ErrorKind {
+        switch self {
+        case .fileNotFound: .notFound
+        case .closed: .internal
+        default: .unprocessable
+        }
+    }
+    public var errorCode: String { "bad_hdf5" }
 }

@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import CAMImaging
 
@@ -46,16 +47,16 @@ public struct NPYArray: Sendable, Equatable {
     /// An array over raw little-endian C-order bytes; throws when the byte count does not match.
     public init(dtype: NPYDType, shape: [Int], data: Data) throws {
         guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw ImagingError(operation: "npy", message: "negative dimension in shape \(shape)")
+            throw CAMError("npy", "negative dimension in shape \(shape)")
         }
         var n = 1
         for d in shape {
             let (m, overflow) = n.multipliedReportingOverflow(by: d)
-            guard !overflow else { throw ImagingError(operation: "npy", message: "shape \(shape) overflows") }
+            guard !overflow else { throw CAMError("npy", "shape \(shape) overflows") }
             n = m
         }
         guard data.count == n * dtype.byteSize else {
-            throw ImagingError(operation: "npy", message: "shape \(shape) of \(dtype.descr) needs \(n * dtype.byteSize) bytes, got \(data.count)")
+            throw CAMError("npy", "shape \(shape) of \(dtype.descr) needs \(n * dtype.byteSize) bytes, got \(data.count)")
         }
         self.dtype = dtype
         self.shape = shape
@@ -71,7 +72,7 @@ public struct NPYArray: Sendable, Equatable {
     /// The elements as `T`, which must be the array's own type.
     public func scalars<T: NPYScalar>(as type: T.Type) throws -> [T] {
         guard T.npyDType == dtype else {
-            throw ImagingError(operation: "npy", message: "array holds \(dtype.descr), asked for \(T.npyDType.descr)")
+            throw CAMError("npy", "array holds \(dtype.descr), asked for \(T.npyDType.descr)")
         }
         if T.self == Bool.self { return data.prefix(count).map { $0 != 0 } as! [T] }
         let n = count
@@ -121,12 +122,12 @@ public enum NPY {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw ImagingError(operation: "npy read", message: error.localizedDescription, path: url.path)
+            throw CAMError("npy read", error.localizedDescription, path: url.path, kind: .notFound)
         }
         do {
             return try decode(data)
-        } catch let e as ImagingError {
-            throw ImagingError(operation: "npy read", message: e.message, path: url.path)
+        } catch let e as CAMError {
+            throw CAMError("npy read", e.message, path: url.path, kind: e.kind)
         }
     }
 
@@ -135,7 +136,7 @@ public enum NPY {
         do {
             try encode(array).write(to: url, options: .atomic)
         } catch {
-            throw ImagingError(operation: "npy write", message: error.localizedDescription, path: url.path)
+            throw CAMError("npy write", error.localizedDescription, path: url.path, kind: .internal)
         }
     }
 
@@ -176,7 +177,7 @@ public enum NPY {
     /// Parses the bytes of a `.npy` file.
     public static func decode(_ data: Data) throws -> NPYArray {
         let bytes = [UInt8](data)
-        func bad(_ why: String) -> ImagingError { ImagingError(operation: "npy", message: why) }
+        func bad(_ why: String) -> CAMError { CAMError("npy", why, kind: .unprocessable) }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw bad("not a .npy file (bad magic)") }
         let major = bytes[6]
         let headerLength: Int
@@ -230,7 +231,9 @@ public enum NPY {
 
     /// The fields of the header's Python dict literal.
     static func parseHeader(_ text: String) throws -> (descr: String?, fortranOrder: Bool?, shape: [Int]?) {
-        func bad(_ why: String) -> ImagingError { ImagingError(operation: "npy", message: "\(why) in header \(text.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        func bad(_ why: String) -> CAMError {
+            CAMError("npy", "\(why) in header \(text.trimmingCharacters(in: .whitespacesAndNewlines))", kind: .unprocessable)
+        }
         func value(after key: String) -> Substring? {
             for quote in ["'", "\""] {
                 if let r = text.range(of: "\(quote)\(key)\(quote)") {
@@ -316,7 +319,7 @@ extension FloatMap {
     /// A map from a 2-D `.npy` array (H x W) of any numeric type.
     public init(npy array: NPYArray) throws {
         guard array.shape.count == 2 else {
-            throw ImagingError(operation: "FloatMap", message: "expected a 2-D array (H x W), got shape \(array.shape)")
+            throw CAMError("FloatMap", "expected a 2-D array (H x W), got shape \(array.shape)")
         }
         try self.init(width: array.shape[1], height: array.shape[0], values: array.floatValues())
     }
@@ -332,11 +335,11 @@ extension Image {
     /// An image from a uint8 `.npy` array: H x W (gray) or H x W x C with C in 1...4.
     public init(npy array: NPYArray) throws {
         guard array.dtype == .uint8 else {
-            throw ImagingError(operation: "Image", message: "expected a uint8 array, got \(array.dtype.descr)")
+            throw CAMError("Image", "expected a uint8 array, got \(array.dtype.descr)")
         }
         let s = array.shape
         guard s.count == 2 || s.count == 3 else {
-            throw ImagingError(operation: "Image", message: "expected shape H x W or H x W x C, got \(s)")
+            throw CAMError("Image", "expected shape H x W or H x W x C, got \(s)")
         }
         try self.init(width: s[1], height: s[0], channels: s.count == 3 ? s[2] : 1, pixels: [UInt8](array.data))
     }

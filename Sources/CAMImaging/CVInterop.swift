@@ -1,4 +1,13 @@
+import CAMCore
 import CCV
+
+extension CAMError {
+    /// The error the OpenCV shim stored for this thread: content OpenCV could not process.
+    static func openCV(_ operation: String, path: String? = nil) -> CAMError {
+        let text = String(cString: ctcv_last_error())
+        return CAMError(operation, text.isEmpty ? "unknown OpenCV failure" : text, path: path, kind: .unprocessable)
+    }
+}
 
 /// Owns one `ctcv_mat` returned by the shim.
 final class CVMat {
@@ -7,7 +16,7 @@ final class CVMat {
     /// Runs a shim call that returns a new matrix; NULL becomes the stored error.
     init(_ operation: String, path: String? = nil, _ make: () -> OpaquePointer?) throws {
         ctcv_clear_error()
-        guard let h = make() else { throw ImagingError.last(operation, path: path) }
+        guard let h = make() else { throw CAMError.openCV(operation, path: path) }
         handle = h
     }
 
@@ -29,7 +38,7 @@ final class CVMat {
     /// The matrix as an 8-bit image.
     func image(_ operation: String) throws -> Image {
         guard depth == Int32(CTCV_DEPTH_8U) else {
-            throw ImagingError(operation: operation, message: "expected an 8-bit result, got depth code \(depth)")
+            throw CAMError(operation, "expected an 8-bit result, got depth code \(depth)")
         }
         return try Image(width: cols, height: rows, channels: channels, pixels: bytes())
     }
@@ -37,7 +46,7 @@ final class CVMat {
     /// The matrix as a single-channel float map.
     func floatMap(_ operation: String) throws -> FloatMap {
         guard depth == Int32(CTCV_DEPTH_32F), channels == 1 else {
-            throw ImagingError(operation: operation, message: "expected a 1-channel float result, got depth code \(depth) with \(channels) channels")
+            throw CAMError(operation, "expected a 1-channel float result, got depth code \(depth) with \(channels) channels")
         }
         let n = rows * cols
         var values = [Float](repeating: 0, count: n)
@@ -52,7 +61,7 @@ final class CVMat {
 
 /// Turns a shim status code (-1 on failure) into a thrown error.
 func cvCheck(_ operation: String, path: String? = nil, _ status: Int32) throws {
-    if status != 0 { throw ImagingError.last(operation, path: path) }
+    if status != 0 { throw CAMError.openCV(operation, path: path) }
 }
 
 /// Calls `body` with a read-only view of `bytes` as rows x cols x channels elements of `depth`.

@@ -1,3 +1,4 @@
+import CAMCore
 import CCV
 
 /// OpenCV's colour maps (`cv::ColormapTypes`), in OpenCV's order.
@@ -25,7 +26,7 @@ extension Image {
     /// `cv::applyColorMap` of a 1-channel image; the result is 3-channel RGB.
     public func applyingColorMap(_ map: ColorMap) throws -> Image {
         guard channels == 1 else {
-            throw ImagingError(operation: "applyColorMap", message: "expected a 1-channel image, got \(channels) channels")
+            throw CAMError("applyColorMap", "expected a 1-channel image, got \(channels) channels")
         }
         let mat = try withCVView { view in
             try CVMat("applyColorMap") { ctcv_apply_colormap(view, map.rawValue) }

@@ -1,3 +1,4 @@
+import CAMCore
 import CCV
 
 /// Which contours `findContours` returns and how it links them (`cv::RetrievalModes`).
@@ -73,16 +74,16 @@ public enum Contours {
     public static func find(in mask: Image, mode: ContourRetrieval = .tree,
                             method: ContourApproximation = .simple) throws -> ContourSet {
         guard mask.channels == 1 else {
-            throw ImagingError(operation: "findContours", message: "the mask must have 1 channel, got \(mask.channels)")
+            throw CAMError("findContours", "the mask must have 1 channel, got \(mask.channels)")
         }
         ctcv_clear_error()
         guard let handle = mask.withCVView({ ctcv_find_contours($0, mode.rawValue, method.rawValue) }) else {
-            throw ImagingError.last("findContours")
+            throw CAMError.openCV("findContours")
         }
         defer { ctcv_contours_free(handle) }
         let count = Int(ctcv_contours_count(handle))
         let total = Int(ctcv_contours_total_points(handle))
-        guard count >= 0, total >= 0 else { throw ImagingError.last("findContours") }
+        guard count >= 0, total >= 0 else { throw CAMError.openCV("findContours") }
         var points = [Int32](repeating: 0, count: total * 2)
         var offsets = [Int32](repeating: 0, count: count + 1)
         var links = [Int32](repeating: -1, count: count * 4)

@@ -1,3 +1,5 @@
+import CAMCore
+
 /// A single-channel float map (`height` rows of `width` values, row-major), e.g. a class activation map.
 public struct FloatMap: Sendable, Equatable {
     /// Values per row.
@@ -11,7 +13,7 @@ public struct FloatMap: Sendable, Equatable {
     public init(width: Int, height: Int, values: [Float]) throws {
         try FloatMap.validate(width: width, height: height)
         guard values.count == width * height else {
-            throw ImagingError(operation: "FloatMap", message: "\(width)x\(height) needs \(width * height) values, got \(values.count)")
+            throw CAMError("FloatMap", "\(width)x\(height) needs \(width * height) values, got \(values.count)")
         }
         self.width = width
         self.height = height
@@ -29,7 +31,7 @@ public struct FloatMap: Sendable, Equatable {
     private static func validate(width: Int, height: Int) throws {
         guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max),
               !width.multipliedReportingOverflow(by: height).overflow else {
-            throw ImagingError(operation: "FloatMap", message: "invalid size \(width)x\(height)")
+            throw CAMError("FloatMap", "invalid size \(width)x\(height)")
         }
     }
 
@@ -157,7 +159,7 @@ extension Image {
     /// The samples of a 1-channel image as floats, each multiplied by `scale`.
     public func toFloatMap(scale: Float = 1) throws -> FloatMap {
         guard channels == 1 else {
-            throw ImagingError(operation: "toFloatMap", message: "expected 1 channel, got \(channels)")
+            throw CAMError("toFloatMap", "expected 1 channel, got \(channels)")
         }
         return try FloatMap(width: width, height: height, values: pixels.map { Float($0) * scale })
     }

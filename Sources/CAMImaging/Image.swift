@@ -1,3 +1,5 @@
+import CAMCore
+
 /// An 8-bit image: `height` rows of `width` pixels of `channels` interleaved samples (HWC),
 /// stored contiguously. Three channels are RGB, four RGBA, one gray.
 public struct Image: Sendable, Equatable {
@@ -14,7 +16,7 @@ public struct Image: Sendable, Equatable {
     public init(width: Int, height: Int, channels: Int = 3, pixels: [UInt8]) throws {
         try Image.validate(width: width, height: height, channels: channels)
         guard pixels.count == width * height * channels else {
-            throw ImagingError(operation: "Image", message: "\(width)x\(height)x\(channels) needs \(width * height * channels) samples, got \(pixels.count)")
+            throw CAMError("Image", "\(width)x\(height)x\(channels) needs \(width * height * channels) samples, got \(pixels.count)")
         }
         self.width = width
         self.height = height
@@ -33,14 +35,14 @@ public struct Image: Sendable, Equatable {
 
     private static func validate(width: Int, height: Int, channels: Int) throws {
         guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max) else {
-            throw ImagingError(operation: "Image", message: "invalid size \(width)x\(height)")
+            throw CAMError("Image", "invalid size \(width)x\(height)")
         }
         guard (1...4).contains(channels) else {
-            throw ImagingError(operation: "Image", message: "channels must be 1...4, got \(channels)")
+            throw CAMError("Image", "channels must be 1...4, got \(channels)")
         }
         guard width.multipliedReportingOverflow(by: height).overflow == false,
               (width * height).multipliedReportingOverflow(by: channels).overflow == false else {
-            throw ImagingError(operation: "Image", message: "size \(width)x\(height)x\(channels) overflows")
+            throw CAMError("Image", "size \(width)x\(height)x\(channels) overflows")
         }
     }
 
@@ -76,7 +78,7 @@ public struct Image: Sendable, Equatable {
     /// One channel as a 1-channel image.
     public func channel(_ index: Int) throws -> Image {
         guard index >= 0 && index < channels else {
-            throw ImagingError(operation: "channel", message: "channel \(index) out of range for \(channels) channels")
+            throw CAMError("channel", "channel \(index) out of range for \(channels) channels")
         }
         let n = width * height
         let c = channels
@@ -92,7 +94,7 @@ public struct Image: Sendable, Equatable {
     /// A 1-channel image repeated into 3 channels (the tutorial's `np.stack([m] * 3, axis=-1)`).
     public func replicatedToRGB() throws -> Image {
         guard channels == 1 else {
-            throw ImagingError(operation: "replicatedToRGB", message: "expected 1 channel, got \(channels)")
+            throw CAMError("replicatedToRGB", "expected 1 channel, got \(channels)")
         }
         let n = width * height
         var out = [UInt8](repeating: 0, count: n * 3)

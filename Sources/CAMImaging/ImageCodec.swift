@@ -1,3 +1,4 @@
+import CAMCore
 import CCV
 import Foundation
 
@@ -64,7 +65,7 @@ public enum ImageCodec {
             case .bmp: allowed = 0...Int.max
             }
             guard allowed.contains(q) else {
-                throw ImagingError(operation: "encode", message: "\(format.rawValue) quality must be in \(allowed.lowerBound)...\(allowed.upperBound), got \(q)")
+                throw CAMError("encode", "\(format.rawValue) quality must be in \(allowed.lowerBound)...\(allowed.upperBound), got \(q)")
             }
         }
         let mat = try image.withCVView { view in
@@ -77,18 +78,18 @@ public enum ImageCodec {
     /// The format defaults to the one the file extension names.
     public static func write(_ image: Image, to url: URL, format: ImageFormat? = nil, quality: Int? = nil) throws {
         guard let fmt = format ?? ImageFormat(pathExtension: url.pathExtension) else {
-            throw ImagingError(operation: "write", message: "cannot tell the image format from the extension '\(url.pathExtension)'; pass a format", path: url.path)
+            throw CAMError("write", "cannot tell the image format from the extension '\(url.pathExtension)'; pass a format", path: url.path)
         }
         let data: Data
         do {
             data = try encode(image, as: fmt, quality: quality)
-        } catch let e as ImagingError {
-            throw ImagingError(operation: e.operation, message: e.message, path: url.path)
+        } catch let e as CAMError {
+            throw CAMError(e.operation, e.message, path: url.path, kind: e.kind, code: e.code)
         }
         do {
             try data.write(to: url, options: .atomic)
         } catch {
-            throw ImagingError(operation: "write", message: error.localizedDescription, path: url.path)
+            throw CAMError("write", error.localizedDescription, path: url.path, kind: .internal)
         }
     }
 }

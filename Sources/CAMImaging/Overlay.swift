@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 
 /// How maps and boxes are drawn: the colour map and blend of the heatmaps, the box colours, and
@@ -112,7 +113,7 @@ public enum Overlay {
         case 3: return image
         case 1: return try image.replicatedToRGB()
         case 4: return try image.converted(.rgbaToRGB)
-        default: throw ImagingError(operation: "overlay", message: "expected a gray, RGB or RGBA image, got \(image.channels) channels")
+        default: throw CAMError("overlay", "expected a gray, RGB or RGBA image, got \(image.channels) channels")
         }
     }
 

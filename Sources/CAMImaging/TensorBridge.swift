@@ -1,3 +1,4 @@
+import CAMCore
 import Torch
 
 /// Conversions between the imaging types and tensors.
@@ -11,7 +12,7 @@ extension Image {
     public init(tensor: Tensor) throws {
         let s = tensor.shape
         guard s.count == 3, tensor.dtype == .uint8 else {
-            throw ImagingError(operation: "Image(tensor:)", message: "expected a uint8 [H, W, C] tensor, got \(tensor.dtype) \(s)")
+            throw CAMError("Image(tensor:)", "expected a uint8 [H, W, C] tensor, got \(tensor.dtype) \(s)")
         }
         try self.init(width: s[1], height: s[0], channels: s[2], pixels: tensor.scalars(as: UInt8.self))
     }
@@ -22,7 +23,7 @@ extension FloatMap {
     public init(tensor: Tensor) throws {
         let s = tensor.shape
         guard s.count == 2 else {
-            throw ImagingError(operation: "FloatMap(tensor:)", message: "expected a [H, W] tensor, got \(s)")
+            throw CAMError("FloatMap(tensor:)", "expected a [H, W] tensor, got \(s)")
         }
         try self.init(width: s[1], height: s[0], values: tensor.to(.float32).contiguous().scalars(as: Float.self))
     }

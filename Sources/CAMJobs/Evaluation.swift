@@ -72,34 +72,27 @@ public enum LocalizationEvaluation {
     public static func run(dataset: any Dataset, datasetSpec: String, source: EvaluationSource,
                            options: EvaluationOptions, output: URL) throws -> EvaluationReport {
         let scorer = try MapScorer(rule: options.rule, iouMode: options.iouMode, sweep: options.sweep)
-        guard options.batchSize > 0 else { throw LocalizeError("evaluate", "the batch size must be > 0") }
+        guard options.batchSize > 0 else { throw CAMError("evaluate", "the batch size must be > 0") }
         let combos: [(String, String)]
         switch source {
         case .model(let box):
             guard !options.methods.isEmpty, !options.layers.isEmpty else {
-                throw LocalizeError("evaluate", "give at least one method and one layer")
+                throw CAMError("evaluate", "give at least one method and one layer")
             }
-            // CAM exists only at the layer feeding global average pooling (the Explainer makes it
-            // there alone among several layers).
-            let last = box.loaded.model.lastFeatureLayer
-            if options.methods.contains(.cam), !options.layers.contains(last) {
-                throw ExplainError.camNeedsLastLayer(layer: options.layers[0], lastLayer: last)
-            }
-            combos = options.methods.flatMap { m in
-                options.layers.compactMap { l in m == .cam && l != last ? nil : (m.rawValue, l) }
-            }
+            let plan = try MapPlan(methods: options.methods, layers: options.layers, lastLayer: box.loaded.model.lastFeatureLayer)
+            combos = plan.pairs.map { ($0.method.rawValue, $0.layer) }
         case .maps(let dir):
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
-                throw LocalizeError("score maps", "no such folder", path: dir.path)
+                throw CAMError("score maps", "no such folder", path: dir.path, kind: .notFound)
             }
             combos = [(mapsMethod, mapsLayer)]
         }
         if case .model(let box) = source, dataset.classNames.count > box.loaded.info.spec.classes {
-            throw LocalizeError("evaluate", "the dataset '\(dataset.name)' has \(dataset.classNames.count) classes but the model \(box.loaded.source.lastPathComponent) has \(box.loaded.info.spec.classes)")
+            throw CAMError("evaluate", "the dataset '\(dataset.name)' has \(dataset.classNames.count) classes but the model \(box.loaded.source.lastPathComponent) has \(box.loaded.info.spec.classes)")
         }
         let total = Swift.min(dataset.count, options.limit ?? dataset.count)
-        guard total > 0 else { throw LocalizeError("evaluate", "the dataset '\(dataset.name)' has no sample to evaluate") }
+        guard total > 0 else { throw CAMError("evaluate", "the dataset '\(dataset.name)' has no sample to evaluate") }
 
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let dbURL = output.appendingPathComponent("results.sqlite")
@@ -114,7 +107,7 @@ public enum LocalizationEvaluation {
         let done = try store.doneSampleIndices()
         if let stored = try store.setting("config"), !done.isEmpty {
             guard stored == config else {
-                throw LocalizeError("evaluate", "it holds a run with other settings (\(difference(stored, config))); use another --out, or --overwrite to start again",
+                throw CAMError("evaluate", "it holds a run with other settings (\(difference(stored, config))); use another --out, or --overwrite to start again",
                                     path: dbURL.path)
             }
         } else {
@@ -201,9 +194,7 @@ public enum LocalizationEvaluation {
                 let map: ScoreMap
                 switch protocolKind {
                 case .camkit:
-                    let normalized = try MapPostprocessing.normalize(m.raw, mode: options.normalization)
-                    let up = try MapPostprocessing.upsample(normalized, to: (size, size), mode: .bilinear)
-                    map = ScoreMap(try FloatMap(tensor: up))
+                    map = ScoreMap(try FloatMap(tensor: MapRendering(normalization: options.normalization).imageMap(m.raw, height: size, width: size)))
                 case .wsolevaluation:
                     // wsolevaluation's CAMComputer: cv2.resize(cam, INTER_CUBIC), then normalize_scoremap.
                     let up = try FloatMap(tensor: m.raw).resized(width: size, height: size, interpolation: .cubic)
@@ -249,12 +240,12 @@ public enum LocalizationEvaluation {
                 let s = try dataset.sample(at: i)
                 let candidates = mapCandidates(for: s.id, in: dir)
                 guard let file = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-                    throw LocalizeError("score maps", "no map for sample '\(s.id)': looked for \(candidates.map(\.lastPathComponent).joined(separator: ", "))",
+                    throw CAMError("score maps", "no map for sample '\(s.id)': looked for \(candidates.map(\.lastPathComponent).joined(separator: ", "))",
                                         path: dir.path)
                 }
                 let array: NPYArray
                 do { array = try NPY.read(contentsOf: file) } catch {
-                    throw LocalizeError("score map", "cannot read: \(error)", path: file.path)
+                    throw CAMError("score map", "cannot read: \(error)", path: file.path, kind: .unprocessable)
                 }
                 inputs.append((try ScoreMap(npy: array, source: file.path), s, file.path))
             }

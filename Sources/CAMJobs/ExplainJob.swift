@@ -25,6 +25,8 @@ public struct ExplainOptions: Sendable {
     public var writeImageMaps = false
     /// Images per forward pass.
     public var batchSize = 8
+    /// How raw maps become image-size maps (`normalization`, `upsampling`).
+    public var rendering: MapRendering { MapRendering(normalization: normalization, upsampling: upsampling) }
 
     public init(methods: [CAMMethod], layers: [String]) {
         self.methods = methods
@@ -34,13 +36,7 @@ public struct ExplainOptions: Sendable {
 
 /// `explain.json`: what was explained and which files were written.
 public struct ExplainReport: Codable, Sendable {
-    public struct ClassScore: Codable, Sendable {
-        public let classIndex: Int
-        public let name: String
-        public let logit: Double
-        public let probability: Double
-        enum CodingKeys: String, CodingKey { case classIndex = "class", name, logit, probability }
-    }
+    public typealias ClassScore = CAMExplain.ClassScore
     public struct ImageEntry: Codable, Sendable {
         public let image: String
         public let width: Int
@@ -53,11 +49,7 @@ public struct ExplainReport: Codable, Sendable {
     public let layers: [String]
     /// A method/layer pair that was asked for and not computed, and why (CAM at a layer other than
     /// the one feeding global average pooling).
-    public struct Skipped: Codable, Sendable {
-        public let method: String
-        public let layer: String
-        public let reason: String
-    }
+    public typealias Skipped = SkippedPair
     public let score: String
     public let normalize: String
     public let images: [ImageEntry]
@@ -79,13 +71,7 @@ public enum ExplainJob {
     public static func run(images: [URL], model loaded: LoadedModel, options: ExplainOptions, outputDirectory: URL) throws -> ExplainReport {
         // Decode everything first: a bad image fails the run before anything is written.
         let decoded = try images.map { try ImageCodec.decode(contentsOf: $0) }
-        let last = loaded.model.lastFeatureLayer
-        let skipped: [ExplainReport.Skipped] = options.methods.contains(.cam) && options.layers.contains(last)
-            ? options.layers.filter { $0 != last }.map {
-                .init(method: CAMMethod.cam.rawValue, layer: $0,
-                      reason: "CAM is defined only at the layer feeding global average pooling ('\(last)')")
-            }
-            : []
+        var skipped: [SkippedPair] = []
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let explainer = Explainer(model: loaded.model)
         let info = loaded.info
@@ -96,12 +82,13 @@ public enum ExplainJob {
             let targets: TargetSelection = options.classes.map { .classes($0) } ?? .predicted
             let explanation = try explainer.explain(batch, methods: options.methods, layers: options.layers,
                                                     targets: targets, score: options.score, camOnlyAtLastLayer: true)
+            skipped = explanation.skipped
             for (local, index) in range.enumerated() {
                 let files = try writeMaps(explanation, local: local, image: decoded[index], url: images[index],
                                           options: options, to: outputDirectory)
                 entries.append(ExplainReport.ImageEntry(
                     image: images[index].path, width: decoded[index].width, height: decoded[index].height,
-                    top5: try topClasses(explanation, local: local, names: info.classNames), files: files))
+                    top5: try explanation.topClasses(image: local, names: info.classNames), files: files))
             }
         }
         let report = ExplainReport(model: loaded.source.path, methods: options.methods.map(\.rawValue), layers: options.layers,
@@ -113,18 +100,15 @@ public enum ExplainJob {
         return report
     }
 
-    /// A raw map normalised (`options.normalization`) and resized to `size` (height, width), not
-    /// clamped: what `writeRaw` saves. With `.tutorial` and bilinear upsampling it is the tutorial's
-    /// `generate_cam` / `generate_grad_cam` result (`cam /= np.max(cam)`, `cv2.resize`), negative
-    /// values included.
+    /// A raw map at image size `size` (height, width), not clamped: what `writeImageMaps` saves
+    /// (`MapRendering.imageMap`).
     public static func imageMap(_ raw: Tensor, size: (Int, Int), options: ExplainOptions) throws -> Tensor {
-        let normalized = try MapPostprocessing.normalize(raw, mode: options.normalization)
-        return try MapPostprocessing.upsample(normalized, to: size, mode: options.upsampling)
+        try options.rendering.imageMap(raw, height: size.0, width: size.1)
     }
 
-    /// `imageMap` clamped to [0, 1]: what the overlay colours.
+    /// `imageMap` clamped to [0, 1]: what the overlay colours (`MapRendering.displayMap`).
     public static func displayMap(_ raw: Tensor, size: (Int, Int), options: ExplainOptions) throws -> FloatMap {
-        try FloatMap(tensor: imageMap(raw, size: size, options: options).clamp(min: 0, max: 1))
+        try options.rendering.displayMap(raw, height: size.0, width: size.1)
     }
 
     /// The heatmap of `map` blended over `image` (the tutorial's `cv2.addWeighted`; `Overlay.blend`).
@@ -137,8 +121,8 @@ public enum ExplainJob {
     ) throws -> [String] {
         var files: [String] = []
         for map in e.maps where map.image == local {
-            let full = try imageMap(map.raw, size: (image.height, image.width), options: options)
-            let display = try FloatMap(tensor: full.clamp(min: 0, max: 1))
+            let full = try options.rendering.imageMap(map.raw, height: image.height, width: image.width)
+            let display = try MapRendering.display(full)
             let png = fileName(image: url, method: map.method, layer: map.layer, classIndex: map.classIndex, ext: "png")
             try overlay(display, on: image, options: options).write(to: dir.appendingPathComponent(png), format: .png)
             files.append(png)
@@ -154,17 +138,5 @@ public enum ExplainJob {
             }
         }
         return files
-    }
-
-    private static func topClasses(_ e: Explanation, local: Int, names: [String]) throws -> [ExplainReport.ClassScore] {
-        let probabilities = try e.probabilities[local]
-        let logits = try e.logits[local].scalars(as: Float.self)
-        let k = min(5, probabilities.shape[0])
-        let top = try probabilities.topk(k)
-        let p = try top.values.scalars(as: Float.self), idx = try top.indices.scalars(as: Int64.self)
-        return (0..<k).map { i in
-            let c = Int(idx[i])
-            return .init(classIndex: c, name: c < names.count ? names[c] : "class_\(c)", logit: Double(logits[c]), probability: Double(p[i]))
-        }
     }
 }

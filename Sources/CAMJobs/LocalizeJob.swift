@@ -70,7 +70,7 @@ public enum LocalizeJob {
     public static func run(images: [URL], truths: [[BoundingBox]]?, model loaded: LoadedModel, options: LocalizeOptions,
                            outputDirectory: URL) throws -> LocalizeReport {
         if let truths, truths.count != images.count {
-            throw LocalizeError("localize", "\(truths.count) ground-truth entries for \(images.count) images")
+            throw CAMError("localize", "\(truths.count) ground-truth entries for \(images.count) images")
         }
         let decoded = try images.map { try ImageCodec.decode(contentsOf: $0) }
         // Output names start with the image's stem; images whose stems collide get "-<position>".
@@ -82,6 +82,7 @@ public enum LocalizeJob {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let explainer = Explainer(model: loaded.model)
         let info = loaded.info
+        let rendering = MapRendering(normalization: options.normalization)
         var entries: [LocalizeReport.ImageEntry] = []
         for start in stride(from: 0, to: images.count, by: Swift.max(1, options.batchSize)) {
             let range = start..<Swift.min(start + options.batchSize, images.count)
@@ -94,8 +95,7 @@ public enum LocalizeJob {
                 var maps: [LocalizeReport.MapEntry] = []
                 let probabilities = try e.probabilities[local].scalars(as: Float.self)
                 for m in e.maps where m.image == local {
-                    let normalized = try MapPostprocessing.normalize(m.raw, mode: options.normalization)
-                    let up = try MapPostprocessing.upsample(normalized, to: (image.height, image.width), mode: .bilinear)
+                    let up = try rendering.imageMap(m.raw, height: image.height, width: image.width)
                     let prediction = try BoxExtractor.boxes(in: FloatMap(tensor: up), rule: options.rule)
                     let boxes = prediction.boxes.map { b in
                         ScoredBox(normalized: b.normalized, polygon: b.polygon.map { [$0.x, $0.y] },
@@ -108,7 +108,7 @@ public enum LocalizeJob {
                     try drawing(image, truth: truth, boxes: prediction.boxes).write(to: outputDirectory.appendingPathComponent(name),
                                                                                     format: .png)
                     maps.append(.init(method: m.method.rawValue, layer: m.layer, classIndex: m.classIndex,
-                                      className: m.classIndex < info.classNames.count ? info.classNames[m.classIndex] : "class \(m.classIndex)",
+                                      className: ClassScore.name(m.classIndex, in: info.classNames),
                                       probability: Double(probabilities[m.classIndex]), noBox: noBox, boxes: boxes,
                                       bestIoU: truth.isEmpty ? nil : (boxes.flatMap(\.ious).max() ?? 0), file: name))
                 }
@@ -144,7 +144,7 @@ public enum LocalizeJob {
         try text.split(separator: ";").map { part in
             let v = part.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard v.count == 4, v.allSatisfy({ $0 != nil }), let b = BoundingBox(v.map { $0! }), b.isValid() else {
-                throw LocalizeError("ground truth", "'\(part)' is not ymin,xmin,ymax,xmax with 0 <= min <= max <= 1 (normalised, the tutorial's order)")
+                throw CAMError("ground truth", "'\(part)' is not ymin,xmin,ymax,xmax with 0 <= min <= max <= 1 (normalised, the tutorial's order)")
             }
             return b
         }

@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 
 /// How a map becomes boxes: which pixels are foreground, which regions they form, which regions
@@ -103,35 +104,35 @@ public struct BoxRule: Sendable, Hashable, CustomStringConvertible {
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         let name = parts.first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         guard let base = BoxRule.named.first(where: { $0.0 == name })?.1 else {
-            throw LocalizeError("box rule", "unknown rule '\(name)'; known: \(BoxRule.named.map(\.0).joined(separator: ", "))")
+            throw CAMError("box rule", "unknown rule '\(name)'; known: \(BoxRule.named.map(\.0).joined(separator: ", "))")
         }
         var rule = base
         if parts.count == 2 {
             for item in parts[1].split(separator: ",") {
                 let kv = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard kv.count == 2 else { throw LocalizeError("box rule", "'\(item)' is not key=value in '\(text)'") }
+                guard kv.count == 2 else { throw CAMError("box rule", "'\(item)' is not key=value in '\(text)'") }
                 let (key, value) = (kv[0].lowercased(), kv[1].lowercased())
                 func number() throws -> Double {
-                    guard let v = Double(value), v.isFinite else { throw LocalizeError("box rule", "\(key)=\(value): not a number") }
+                    guard let v = Double(value), v.isFinite else { throw CAMError("box rule", "\(key)=\(value): not a number") }
                     return v
                 }
                 func flag() throws -> Bool {
                     switch value {
                     case "yes", "true", "1", "on": return true
                     case "no", "false", "0", "off": return false
-                    default: throw LocalizeError("box rule", "\(key)=\(value): expected yes or no")
+                    default: throw CAMError("box rule", "\(key)=\(value): expected yes or no")
                     }
                 }
                 func pick<E: RawRepresentable & CaseIterable>(_: E.Type) throws -> E where E.RawValue == String {
                     guard let e = E(rawValue: value) else {
-                        throw LocalizeError("box rule", "\(key)=\(value): expected one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+                        throw CAMError("box rule", "\(key)=\(value): expected one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
                     }
                     return e
                 }
                 switch key {
                 case "threshold", "fraction":
                     let v = try number()
-                    guard (0...1).contains(v) else { throw LocalizeError("box rule", "threshold=\(value): a fraction of the max must be in 0...1") }
+                    guard (0...1).contains(v) else { throw CAMError("box rule", "threshold=\(value): a fraction of the max must be in 0...1") }
                     rule.threshold = .fractionOfMax(v)
                 case "absolute": rule.threshold = .absolute(try number())
                 case "regions": rule.regions = try pick(Regions.self)
@@ -140,7 +141,7 @@ public struct BoxRule: Sendable, Hashable, CustomStringConvertible {
                 case "quantize": rule.quantize = try flag()
                 case "clip": rule.clip = try flag()
                 default:
-                    throw LocalizeError("box rule", "unknown key '\(key)'; keys: threshold, absolute, regions, select, shape, quantize, clip")
+                    throw CAMError("box rule", "unknown key '\(key)'; keys: threshold, absolute, regions, select, shape, quantize, clip")
                 }
             }
         }

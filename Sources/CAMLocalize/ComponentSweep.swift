@@ -1,3 +1,4 @@
+import CAMCore
 import CAMImaging
 /// One 8-connected component of a thresholded map.
 public struct ComponentStats: Sendable, Hashable {
@@ -224,7 +225,7 @@ public struct ComponentSweep: Sendable {
     /// threshold.
     public func run(thresholds: [Float], collectComponents: Bool = false,
                     _ body: (Int, Snapshot) throws -> Void) throws {
-        guard !thresholds.contains(where: \.isNaN) else { throw LocalizeError("threshold sweep", "a threshold is NaN") }
+        guard !thresholds.contains(where: \.isNaN) else { throw CAMError("threshold sweep", "a threshold is NaN") }
         let grid = ComponentGrid(width: width, height: height)
         let visit = thresholds.indices.sorted { thresholds[$0] > thresholds[$1] || (thresholds[$0] == thresholds[$1] && $0 < $1) }
         var previous: Snapshot?

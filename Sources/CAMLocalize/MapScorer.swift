@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import CAMImaging
 
@@ -40,7 +41,7 @@ public struct MapScorer: Sendable {
 
     public init(rule: BoxRule, iouMode: IoUMode = .hull, sweep: SweepConfiguration) throws {
         if sweep.evaluationProtocol == .wsolevaluation, case .absolute = rule.threshold {
-            throw LocalizeError("box rule", "--protocol wsolevaluation takes a threshold as a fraction of the map's maximum, not an absolute one")
+            throw CAMError("box rule", "--protocol wsolevaluation takes a threshold as a fraction of the map's maximum, not an absolute one")
         }
         self.rule = rule
         self.iouMode = iouMode

@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import CAMImaging
 
@@ -134,7 +135,7 @@ public struct MetricsAccumulator: Sendable {
         let n = configuration.thresholds.count
         guard e.sweep.single.count == singleCounts.count, e.sweep.multi.count == multiCounts.count,
               (e.sweep.single + e.sweep.multi).allSatisfy({ $0.count == n }) else {
-            throw LocalizeError("metrics", "sample '\(e.sampleID)': its sweep does not match the configuration (\(n) thresholds)")
+            throw CAMError("metrics", "sample '\(e.sampleID)': its sweep does not match the configuration (\(n) thresholds)")
         }
         count += 1
         iouSum += e.ruleIoU
@@ -188,7 +189,7 @@ public struct MetricsAccumulator: Sendable {
 
     /// The metrics so far; throws when no sample was added.
     public func metrics(method: String? = nil, layer: String? = nil, boxRule: String) throws -> LocalizationMetrics {
-        guard count > 0 else { throw LocalizeError("metrics", "no sample was evaluated") }
+        guard count > 0 else { throw CAMError("metrics", "no sample was evaluated") }
         let total = Double(count)
         let th = configuration.thresholds
         let single = zip(configuration.singleIoUs, singleCounts).map { Self.best($1, total: count, iou: $0, thresholds: th) }

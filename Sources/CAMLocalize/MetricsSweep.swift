@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import CAMImaging
 import CAMFormats
@@ -98,7 +99,7 @@ public struct ScoreMap: Sendable {
 
     public init(width: Int, height: Int, values: [Double]) throws {
         guard width > 0, height > 0, values.count == width * height else {
-            throw LocalizeError("score map", "\(width)x\(height) needs \(width * height) values, got \(values.count)")
+            throw CAMError("score map", "\(width)x\(height) needs \(width * height) values, got \(values.count)")
         }
         self.width = width
         self.height = height
@@ -114,7 +115,7 @@ public struct ScoreMap: Sendable {
     /// A 2-D `.npy` array of any numeric type, converted to double exactly (float16/32/64, ints).
     public init(npy array: NPYArray, source: String? = nil) throws {
         guard array.shape.count == 2 || (array.shape.count == 3 && (array.shape[0] == 1 || array.shape[2] == 1)) else {
-            throw LocalizeError("score map", "expected a 2-D array (H x W), got shape \(array.shape)", path: source)
+            throw CAMError("score map", "expected a 2-D array (H x W), got shape \(array.shape)", path: source)
         }
         let (h, w) = array.shape.count == 2 ? (array.shape[0], array.shape[1])
             : (array.shape[0] == 1 ? (array.shape[1], array.shape[2]) : (array.shape[0], array.shape[1]))
@@ -155,9 +156,9 @@ public struct SweepEvaluator: Sendable {
 
     public init(_ configuration: SweepConfiguration) throws {
         guard !configuration.thresholds.isEmpty, configuration.thresholds.allSatisfy({ $0.isFinite }) else {
-            throw LocalizeError("threshold sweep", "at least one finite threshold is needed")
+            throw CAMError("threshold sweep", "at least one finite threshold is needed")
         }
-        guard !configuration.iouThresholds.isEmpty else { throw LocalizeError("threshold sweep", "at least one IoU threshold is needed") }
+        guard !configuration.iouThresholds.isEmpty else { throw CAMError("threshold sweep", "at least one IoU threshold is needed") }
         self.configuration = configuration
     }
 

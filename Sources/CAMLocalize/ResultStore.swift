@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import GRDB
 import CAMImaging
@@ -143,12 +144,12 @@ public final class ResultStore: Sendable {
         }
     }
 
-    static func wrap(_ error: Error, _ url: URL, _ what: String) -> LocalizeError {
-        if let e = error as? LocalizeError { return e }
+    static func wrap(_ error: Error, _ url: URL, _ what: String) -> CAMError {
+        if let e = error as? CAMError { return e }
         if let e = error as? DatabaseError {
-            return LocalizeError("results", "\(what): \(e.message ?? "\(e.resultCode)")", path: url.path)
+            return CAMError("results", "\(what): \(e.message ?? "\(e.resultCode)")", path: url.path, kind: .unprocessable)
         }
-        return LocalizeError("results", "\(what): \(error)", path: url.path)
+        return CAMError("results", "\(what): \(error)", path: url.path, kind: .unprocessable)
     }
 
     /// A stored setting.
@@ -282,11 +283,11 @@ public final class ResultStore: Sendable {
                     let id: String = row["id"]
                     func bits(_ data: Data, _ count: Int) throws -> [BitSet] {
                         guard data.count == count * bytesPer else {
-                            throw LocalizeError("results", "sample '\(id)': stored sweep has \(data.count) bytes, expected \(count * bytesPer) (\(n) thresholds)")
+                            throw CAMError("results", "sample '\(id)': stored sweep has \(data.count) bytes, expected \(count * bytesPer) (\(n) thresholds)")
                         }
                         return try (0..<count).map { k in
                             guard let b = BitSet(count: n, data: data.subdata(in: (k * bytesPer)..<((k + 1) * bytesPer))) else {
-                                throw LocalizeError("results", "sample '\(id)': corrupt sweep bits")
+                                throw CAMError("results", "sample '\(id)': corrupt sweep bits")
                             }
                             return b
                         }

@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import CAMImaging
 
@@ -23,7 +24,7 @@ public enum WSOLProtocol {
     /// `np.arange(0, 1, interval)`: `ceil(1 / interval)` values `i * interval`.
     public static func thresholds(interval: Double = 0.001) throws -> [Double] {
         guard interval > 0, interval <= 1, interval.isFinite else {
-            throw LocalizeError("thresholds", "the threshold interval must be in (0, 1], got \(interval)")
+            throw CAMError("thresholds", "the threshold interval must be in (0, 1], got \(interval)")
         }
         let n = Int((1.0 / interval).rounded(.up))
         return (0..<n).map { Double($0) * interval }
@@ -33,11 +34,11 @@ public enum WSOLProtocol {
     public static func validate(_ values: [Double], source: String? = nil) throws {
         var lo = Double.infinity, hi = -Double.infinity
         for v in values {
-            guard !v.isNaN else { throw LocalizeError("score map", "contains NaN (wsolevaluation needs values in [0, 1])", path: source) }
+            guard !v.isNaN else { throw CAMError("score map", "contains NaN (wsolevaluation needs values in [0, 1])", path: source) }
             lo = Swift.min(lo, v); hi = Swift.max(hi, v)
         }
         guard lo >= 0, hi <= 1 else {
-            throw LocalizeError("score map", "values must be in [0, 1] for wsolevaluation; min \(lo), max \(hi) (normalise the map first)", path: source)
+            throw CAMError("score map", "values must be in [0, 1] for wsolevaluation; min \(lo), max \(hi) (normalise the map first)", path: source)
         }
     }
 

@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import Torch
 import CAMFormats
@@ -595,4 +596,12 @@ public struct KerasWeights: Sendable {
 extension KerasLayerConfig {
     /// All layers nested in this one (depth first), not including itself.
     var allInnerLayers: [KerasLayerConfig] { layers.flatMap(\.flattened) }
+}
+
+extension KerasWeightsError: UserFacingError {
+    public var errorKind: ErrorKind {
+        if case .fileNotFound = self { return .notFound }
+        return .unprocessable
+    }
+    public var errorCode: String { "bad_keras_weights" }
 }

@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 
 /// Whose layer names, weight layout and arithmetic a ResNet follows.
@@ -110,5 +111,25 @@ public enum ModelError: Error, CustomStringConvertible, Sendable {
         case let .incompatibleWeights(file, reason):
             return "\(file): \(reason)"
         }
+    }
+}
+
+extension ModelError: UserFacingError {
+    public var errorKind: ErrorKind {
+        switch self {
+        case .unknownArchitecture, .invalidSpec: .badInput
+        case .incompatibleWeights: .unprocessable
+        }
+    }
+    public var errorCode: String {
+        switch self {
+        case .unknownArchitecture: "unknown_architecture"
+        case .invalidSpec: "invalid_model_spec"
+        case .incompatibleWeights: "incompatible_weights"
+        }
+    }
+    public var validValues: [String]? {
+        if case .unknownArchitecture(_, let known) = self { return known }
+        return nil
     }
 }

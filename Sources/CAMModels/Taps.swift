@@ -1,3 +1,4 @@
+import CAMCore
 import Torch
 
 /// Unknown layer names, listed with the valid ones.
@@ -61,4 +62,10 @@ public final class TapRecorder {
         defer { Autograd.setGradEnabled(previous) }
         return try body()
     }
+}
+
+extension UnknownLayerError: UserFacingError {
+    public var errorKind: ErrorKind { .badInput }
+    public var errorCode: String { "unknown_layer" }
+    public var validValues: [String]? { valid }
 }

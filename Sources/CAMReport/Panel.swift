@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import Torch
 import CAMImaging
@@ -129,7 +130,7 @@ public enum PanelBuilder {
                              options: PanelOptions, titles: [String?]? = nil) throws -> [Panel] {
         let n = images.count
         for (name, count) in [("ground-truth lists", truths?.count), ("targets", targets?.count), ("titles", titles?.count)] {
-            if let count, count != n { throw ReportError("panel", "\(count) \(name) for \(n) images") }
+            if let count, count != n { throw CAMError("panel", "\(count) \(name) for \(n) images") }
         }
         let explained = try explain(model: model, images: images, truths: truths, targets: targets, options: options)
         return try explained.enumerated().map { i, e in
@@ -157,10 +158,11 @@ public enum PanelBuilder {
     public static func explain(model loaded: LoadedModel, images: [Image], truths: [[BoundingBox]]? = nil,
                                targets: [Int]? = nil, options: PanelOptions) throws -> [Explained] {
         guard !options.methods.isEmpty, !options.layers.isEmpty else {
-            throw ReportError("panel", "give at least one method and one layer")
+            throw CAMError("panel", "give at least one method and one layer")
         }
         let info = loaded.info
         let explainer = Explainer(model: loaded.model)
+        let rendering = MapRendering(normalization: options.normalization, upsampling: options.upsampling)
         let rgb = try images.map(Overlay.rgbImage)
         var out: [Explained] = []
         let step = Swift.max(1, options.batchSize)
@@ -181,14 +183,14 @@ public enum PanelBuilder {
                 for method in options.methods {
                     for layer in options.layers {
                         guard let m = e.maps.first(where: { $0.image == local && $0.method == method && $0.layer == layer }) else { continue }
-                        let normalized = try MapPostprocessing.normalize(m.raw, mode: options.normalization)
-                        let up = try FloatMap(tensor: MapPostprocessing.upsample(normalized, to: size, mode: options.upsampling))
+                        let full = try rendering.imageMap(m.raw, height: size.0, width: size.1)
+                        let up = try FloatMap(tensor: full)
                         let prediction = try BoxExtractor.boxes(in: up, rule: options.rule)
                         let boxes = prediction.boxes.map { OverlayBox($0, truth: truth, mode: options.iouMode) }
                         var noBox: NoBoxReason?
                         if case .noBox(let r) = prediction { noBox = r }
                         maps.append(PanelMap(method: method.rawValue, layer: layer, classIndex: m.classIndex,
-                                             map: up.map { Swift.min(1, Swift.max(0, $0.isNaN ? 0 : $0)) }, boxes: boxes,
+                                             map: try MapRendering.display(full), boxes: boxes,
                                              noBox: noBox, bestIoU: truth.isEmpty ? nil : (boxes.compactMap(\.iou).max() ?? 0)))
                     }
                 }
@@ -203,8 +205,8 @@ public enum PanelBuilder {
     /// entry, a caption over each tile ("CAM layer4", "IoU 0.74") and `title` on top.
     public static func compose(original: Image, truth: [BoundingBox], maps: [PanelMap], options: PanelOptions,
                                title: String? = nil) throws -> Panel {
-        guard !options.rows.isEmpty else { throw ReportError("panel", "no rows to draw") }
-        guard options.tileHeight >= 16 else { throw ReportError("panel", "tile height \(options.tileHeight) is below 16 pixels") }
+        guard !options.rows.isEmpty else { throw CAMError("panel", "no rows to draw") }
+        guard options.tileHeight >= 16 else { throw CAMError("panel", "tile height \(options.tileHeight) is below 16 pixels") }
         let photo = try Overlay.rgbImage(original)
         let th = options.tileHeight
         let aspect = Double(photo.width) / Double(photo.height)
@@ -328,7 +330,7 @@ extension Image {
     /// both must have the same channel count.
     mutating func paste(_ tile: Image, at origin: Point2i) throws {
         guard tile.channels == channels else {
-            throw ImagingError(operation: "paste", message: "\(tile.channels) channels into \(channels)")
+            throw CAMError("paste", "\(tile.channels) channels into \(channels)")
         }
         let x0 = Swift.max(0, origin.x), y0 = Swift.max(0, origin.y)
         let x1 = Swift.min(width, origin.x + tile.width), y1 = Swift.min(height, origin.y + tile.height)

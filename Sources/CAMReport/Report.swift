@@ -107,7 +107,7 @@ public enum Report {
         var library = MustacheLibrary()
         for (name, text) in ReportTemplates.all { try library.register(text, named: name) }
         guard let html = library.render(page, withTemplate: "page") else {
-            throw ReportError("report", "the page template is missing")
+            throw CAMError("report", "the page template is missing", kind: .internal)
         }
         return html
     }
@@ -125,7 +125,7 @@ public enum Report {
             try fm.moveItem(at: staging, to: output)
         } catch {
             if let old { try? fm.moveItem(at: old, to: output) }
-            throw ReportError("report", "cannot move the report into place: \(error)", path: output.path)
+            throw CAMError("report", "cannot move the report into place: \(error)", path: output.path, kind: .internal)
         }
         if let old { try? fm.removeItem(at: old) }
     }
@@ -264,7 +264,7 @@ public enum Report {
         do {
             history = try JSONDecoder().decode([EpochRecord].self, from: Data(contentsOf: file))
         } catch {
-            throw ReportError("report", "cannot read the training history: \(error)", path: file.path)
+            throw CAMError("report", "cannot read the training history: \(error)", path: file.path, kind: .unprocessable)
         }
         var settings: [(String, String)] = [("folder", dir.path)]
         if let data = try? Data(contentsOf: dir.appendingPathComponent("run.json")),
@@ -358,7 +358,7 @@ public enum Report {
         if options.galleryMethod != nil || options.galleryLayer != nil {
             guard let c = combos.first(where: { (options.galleryMethod == nil || $0.0 == options.galleryMethod)
                                                 && (options.galleryLayer == nil || $0.1 == options.galleryLayer) }) else {
-                throw ReportError("report", "the gallery's method/layer \(options.galleryMethod ?? "*")/\(options.galleryLayer ?? "*") was not evaluated; evaluated: \(combos.map { "\($0.0)/\($0.1)" }.joined(separator: ", "))")
+                throw CAMError("report", "the gallery's method/layer \(options.galleryMethod ?? "*")/\(options.galleryLayer ?? "*") was not evaluated; evaluated: \(combos.map { "\($0.0)/\($0.1)" }.joined(separator: ", "))")
             }
             chosen = c
         } else {

@@ -1,20 +1,6 @@
+import CAMCore
 import Foundation
 import CAMLocalize
-
-/// A report that cannot be made, with what to do about it.
-public struct ReportError: Error, CustomStringConvertible, Sendable, Equatable {
-    public let operation: String
-    public let message: String
-    public let path: String?
-
-    public init(_ operation: String, _ message: String, path: String? = nil) {
-        self.operation = operation
-        self.message = message
-        self.path = path
-    }
-
-    public var description: String { "\(operation): \(path.map { "\($0): " } ?? "")\(message)" }
-}
 
 /// What an evaluation folder (`camkit evaluate --out DIR`) holds: `metrics.json`, the run's
 /// settings and per-sample results from `results.sqlite` (read only, through
@@ -38,18 +24,18 @@ public struct EvaluationRun: Sendable {
         guard FileManager.default.fileExists(atPath: metricsURL.path) else {
             var isDir: ObjCBool = false
             if !FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) || !isDir.boolValue {
-                throw ReportError("report", "no such folder; give the --out folder of a `camkit evaluate` run", path: dir.path)
+                throw CAMError("report", "no such folder; give the --out folder of a `camkit evaluate` run", path: dir.path, kind: .notFound)
             }
             let partial = FileManager.default.fileExists(atPath: dir.appendingPathComponent("results.sqlite").path)
-            throw ReportError("report", partial
+            throw CAMError("report", partial
                 ? "no metrics.json: the evaluation did not finish; run the same `camkit evaluate` command again to resume it"
-                : "no metrics.json: not an evaluation folder; run `camkit evaluate --out DIR` first", path: dir.path)
+                : "no metrics.json: not an evaluation folder; run `camkit evaluate --out DIR` first", path: dir.path, kind: .notFound)
         }
         let metrics: MetricsFile
         do {
             metrics = try JSONDecoder().decode(MetricsFile.self, from: Data(contentsOf: metricsURL))
         } catch {
-            throw ReportError("report", "cannot read metrics.json: \(error)", path: metricsURL.path)
+            throw CAMError("report", "cannot read metrics.json: \(error)", path: metricsURL.path, kind: .unprocessable)
         }
         var run = EvaluationRun(directory: dir, metrics: metrics, settings: [:], samples: [], resultsProblem: nil)
         let dbURL = dir.appendingPathComponent("results.sqlite")

@@ -51,20 +51,22 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// The status that answers an error of this kind.
+    static func status(_ kind: ErrorKind) -> HTTPResponse.Status {
+        switch kind {
+        case .badInput: .badRequest
+        case .tooLarge: .contentTooLarge
+        case .unprocessable: .unprocessableContent
+        case .notFound: .notFound
+        case .internal: .internalServerError
+        }
+    }
+
     /// The API's answer to any error thrown while handling a request.
     static func from(_ error: any Error) -> APIError {
         switch error {
         case let e as APIError:
             return e
-        case let e as UnknownLayerError:
-            return APIError(.badRequest, "unknown_layer", "\(e)", valid: e.valid)
-        case let e as ExplainError:
-            switch e {
-            case let .unknownMethod(_, valid): return APIError(.badRequest, "unknown_method", e.description, valid: valid)
-            case .classOutOfRange: return APIError(.badRequest, "class_out_of_range", e.description)
-            case .camNeedsLastLayer: return APIError(.badRequest, "cam_needs_last_layer", e.description)
-            case .invalidRequest: return APIError(.badRequest, "bad_parameter", e.description)
-            }
         case let e as WorkerError:
             switch e {
             case let .queueFull(retryAfter):
@@ -76,8 +78,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             case .stopped:
                 return APIError(.serviceUnavailable, "stopping", "the server is shutting down", retryAfter: 5)
             }
-        case let e as DataError:
-            return APIError(.internalServerError, "dataset_error", e.description)
+        case let e as any UserFacingError:
+            return APIError(status(e.errorKind), e.errorCode, e.description, valid: e.validValues)
         default:
             return APIError(.internalServerError, "internal", "\(error)")
         }

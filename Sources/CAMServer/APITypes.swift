@@ -5,13 +5,7 @@ import Foundation
 // CAMServerTests checks that they agree.
 
 /// One class with its score.
-public struct PredictionJSON: Codable, Sendable, Equatable {
-    public var classIndex: Int
-    public var name: String
-    public var probability: Double
-    public var logit: Double
-    enum CodingKeys: String, CodingKey { case classIndex = "class", name, probability, logit }
-}
+public typealias PredictionJSON = ClassScore
 
 /// A box found in a map, normalised `[ymin, xmin, ymax, xmax]`, with its IoU against each ground-truth box.
 public struct BoxJSON: Codable, Sendable {
@@ -100,11 +94,8 @@ public struct ExplainResponseJSON: Codable, Sendable {
     public var timing: TimingJSON
 }
 
-public struct SkippedJSON: Codable, Sendable, Equatable {
-    public var method: String
-    public var layer: String
-    public var reason: String
-}
+/// A method/layer pair asked for and not made, and why.
+public typealias SkippedJSON = SkippedPair
 
 /// `GET /api/layers`.
 public struct LayersJSON: Codable, Sendable {

@@ -128,13 +128,15 @@ public final class CAMService: Sendable {
         }
         // CAM exists only at the layer feeding global average pooling: among several layers that
         // include it, CAM is made there only (as the library does); without it, asking is an error.
-        let last = facts.lastFeatureLayer
-        if methods.contains(.cam), let other = layers.first(where: { $0 != last }), !layers.contains(last) {
+        let plan: MapPlan
+        do {
+            plan = try MapPlan(methods: methods, layers: layers, lastLayer: facts.lastFeatureLayer)
+        } catch ExplainError.camNeedsLastLayer(let other, let last) {
             throw APIError(.badRequest, "cam_needs_last_layer",
                            "CAM is defined only at the layer that feeds global average pooling ('\(last)'), not at '\(other)'; add \(last) to the layers or use gradcam",
                            valid: [last])
         }
-        let mapCount = methods.filter { $0 != .cam }.count * layers.count + (methods.contains(.cam) ? 1 : 0)
+        let mapCount = plan.pairs.count
         guard mapCount <= settings.maxMaps else {
             throw APIError(.badRequest, "too_many_maps",
                            "\(methods.count) methods at \(layers.count) layers make \(mapCount) maps; at most \(settings.maxMaps) per request")

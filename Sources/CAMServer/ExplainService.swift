@@ -74,7 +74,7 @@ struct ModelFacts: Sendable {
     var layers: [LayersJSON.Layer]
     var layerNames: Set<String>
 
-    func className(_ c: Int) -> String { c >= 0 && c < classNames.count ? classNames[c] : "class_\(c)" }
+    func className(_ c: Int) -> String { ClassScore.name(c, in: classNames) }
 }
 
 /// The explain pipeline: the network pass on the model worker, rendering off it.
@@ -99,13 +99,7 @@ enum ExplainPipeline {
         let e = try context.explainer.explain(batch, methods: p.methods, layers: p.layers, targets: targets, score: p.score,
                                               camOnlyAtLastLayer: true)
         let probabilities = try e.probabilities[0].to(.float32).scalars(as: Float.self)
-        let logits = try e.logits[0].to(.float32).scalars(as: Float.self)
-        let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
-        let names = info.classNames
-        let predictions = order.prefix(5).map { c in
-            PredictionJSON(classIndex: c, name: c < names.count ? names[c] : "class_\(c)",
-                           probability: Double(probabilities[c]), logit: Double(logits[c]))
-        }
+        let predictions = try e.topClasses(image: 0, names: info.classNames)
         let maps = try e.maps.map { m in
             ComputedMap(method: m.method, layer: m.layer, classIndex: m.classIndex, raw: try FloatMap(tensor: m.raw))
         }
@@ -116,19 +110,14 @@ enum ExplainPipeline {
         if p.render.overlay {
             working = scale < 1 ? try image.resized(width: mapWidth, height: mapHeight, interpolation: .area) : image
         }
-        let last = context.loaded.model.lastFeatureLayer
-        let skipped = p.methods.contains(.cam) ? p.layers.filter { $0 != last }.map {
-            SkippedJSON(method: CAMMethod.cam.rawValue, layer: $0,
-                        reason: "CAM is defined only at the layer feeding global average pooling ('\(last)')")
-        } : []
         let cached = CachedExplanation(width: image.width, height: image.height, mapWidth: mapWidth, mapHeight: mapHeight,
-                                       probabilities: probabilities, predictions: Array(predictions), maps: maps,
-                                       sample: sample, truth: truth, score: p.score, skipped: skipped)
+                                       probabilities: probabilities, predictions: predictions, maps: maps,
+                                       sample: sample, truth: truth, score: p.score, skipped: e.skipped)
         return (cached, working)
     }
 
-    /// Normalises each raw map, upsamples it to the map size (`cv2.resize`, bilinear), boxes it
-    /// (CAMKit's default rule at `threshold` of the maximum) and scores the boxes against the truth.
+    /// Renders each raw map at the map size as `camkit explain` does (`MapRendering`, bilinear),
+    /// boxes it (CAMKit's default rule at `threshold` of the maximum) and scores the boxes against the truth.
     static func render(_ e: CachedExplanation, image: Image?, parameters p: RenderParameters, facts: ModelFacts) throws -> [MapJSON] {
         var rule = BoxRule.camkit
         rule.threshold = .fractionOfMax(p.threshold)
@@ -136,9 +125,7 @@ enum ExplainPipeline {
         overlayOptions.colorMap = p.colorMap
         overlayOptions.alpha = p.alpha
         return try e.maps.map { m in
-            let normalized = try FloatMap(tensor: MapPostprocessing.normalize(m.raw.tensor(), mode: p.normalization))
-            let up = (normalized.width, normalized.height) == (e.mapWidth, e.mapHeight)
-                ? normalized : try normalized.resized(width: e.mapWidth, height: e.mapHeight, interpolation: .linear)
+            let up = try MapRendering(normalization: p.normalization).displayMap(m.raw.tensor(), height: e.mapHeight, width: e.mapWidth)
             let prediction = try BoxExtractor.boxes(in: up, rule: rule)
             let boxes = prediction.boxes.map { b in BoxJSON(box: b.normalized, ious: e.truth.map { b.iou(with: $0) }) }
             var noBox: String?

@@ -246,3 +246,13 @@ public final class Trainer {
         try AtomicFile.write(Data(csv.utf8), to: outputDirectory.appendingPathComponent("history.csv"))
     }
 }
+
+extension TrainingError: UserFacingError {
+    public var errorKind: ErrorKind { .badInput }
+    public var errorCode: String {
+        switch self {
+        case .classCountMismatch: "class_count_mismatch"
+        case .noData: "no_data"
+        }
+    }
+}

@@ -136,7 +136,7 @@ struct RectangleDataset: Dataset {
         let img = try Image(width: 3, height: 2, channels: 1, pixels: [1, 2, 3, 4, 5, 6])
         #expect(try img.flippedHorizontally().pixels == [3, 2, 1, 6, 5, 4])
         #expect(try img.cropped(to: Rect2i(x: 1, y: 1, width: 2, height: 1)).pixels == [5, 6])
-        #expect(throws: ImagingError.self) { try img.cropped(to: Rect2i(x: 2, y: 0, width: 2, height: 1)) }
+        #expect(throws: CAMError.self) { try img.cropped(to: Rect2i(x: 2, y: 0, width: 2, height: 1)) }
         let b = BoundingBox(ymin: 0.1, xmin: 0.2, ymax: 0.5, xmax: 0.6)
         #expect(zip(b.flippedHorizontally.flippedHorizontally.values, b.values).allSatisfy { abs($0 - $1) < 1e-12 })
         #expect(b.flippedHorizontally.values.map { ($0 * 1e9).rounded() / 1e9 } == [0.1, 0.4, 0.5, 0.8])

@@ -61,21 +61,21 @@ import CAMKit
             #expect {
                 _ = try ImageCodec.decode(contentsOf: url)
             } throws: { error in
-                let e = error as! ImagingError
+                let e = error as! CAMError
                 return e.path == url.path && e.message.contains("could not decode") && "\(e)".contains(name)
             }
-            #expect(throws: ImagingError.self) { _ = try ImageCodec.decode(Data(contentsOf: url), source: name) }
+            #expect(throws: CAMError.self) { _ = try ImageCodec.decode(Data(contentsOf: url), source: name) }
         }
         #expect {
             _ = try ImageCodec.decode(contentsOf: ImagingFixture.url("missing.png"))
         } throws: { error in
-            let e = error as! ImagingError
+            let e = error as! CAMError
             return e.message.contains("cannot open file") && e.message.contains("No such file") && e.path?.hasSuffix("missing.png") == true
         }
         #expect {
             _ = try ImageCodec.decode(contentsOf: ImagingFixture.url("decoded"))
-        } throws: { ($0 as! ImagingError).message.contains("Is a directory") }
-        #expect(throws: ImagingError.self) { _ = try ImageCodec.decode(Data()) }
+        } throws: { ($0 as! CAMError).message.contains("Is a directory") }
+        #expect(throws: CAMError.self) { _ = try ImageCodec.decode(Data()) }
         // Still working afterwards.
         #expect(try Image(contentsOf: ImagingFixture.url("src.png")).width == 24)
     }
@@ -91,7 +91,7 @@ import CAMKit
                     do {
                         _ = try expected.resized(width: 0, height: i)
                         return false
-                    } catch let e as ImagingError {
+                    } catch let e as CAMError {
                         return e.operation == "resize" && e.message.contains("positive")
                     } catch { return false }
                 }
@@ -135,8 +135,8 @@ import CAMKit
         }
         #expect(try src.encoded(as: .webp, quality: 10).count < src.encoded(as: .webp, quality: 90).count)
         #expect(try Image(encoded: src.encoded(as: .webp, quality: 90)) != src)
-        #expect(throws: ImagingError.self) { _ = try src.encoded(as: .jpeg, quality: 101) }
-        #expect(throws: ImagingError.self) { _ = try src.encoded(as: .png, quality: 10) }
+        #expect(throws: CAMError.self) { _ = try src.encoded(as: .jpeg, quality: 101) }
+        #expect(throws: CAMError.self) { _ = try src.encoded(as: .png, quality: 10) }
     }
 
     @Test func writeIsAtomicAndPicksTheFormatFromTheExtension() throws {
@@ -150,10 +150,10 @@ import CAMKit
             // JPEG is lossy: what we read back is what decoding the encoder's default output gives.
             #expect(try back == (ext == "JPG" ? Image(encoded: src.encoded(as: .jpeg)) : src), "\(ext)")
         }
-        #expect(throws: ImagingError.self) { try src.write(to: dir.appendingPathComponent("out.xyz")) }
+        #expect(throws: CAMError.self) { try src.write(to: dir.appendingPathComponent("out.xyz")) }
         #expect {
             try src.write(to: dir.appendingPathComponent("no/such/dir/out.png"))
-        } throws: { ($0 as! ImagingError).path?.hasSuffix("out.png") == true }
+        } throws: { ($0 as! CAMError).path?.hasSuffix("out.png") == true }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(leftovers == ["out.JPG", "out.bmp", "out.png", "out.webp"])
     }

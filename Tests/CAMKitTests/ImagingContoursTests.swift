@@ -90,7 +90,7 @@ import CAMKit
         #expect(try Contours.boundingRect([Point2i]()) == Rect2i(x: 0, y: 0, width: 0, height: 0))
         #expect(try Contours.minAreaRect([Point2i(3, 4)]).center == Point2f(3, 4))
         let rgb = try Image(width: 5, height: 5, channels: 3)
-        #expect { _ = try Contours.find(in: rgb) } throws: { ($0 as! ImagingError).message.contains("1 channel") }
+        #expect { _ = try Contours.find(in: rgb) } throws: { ($0 as! CAMError).message.contains("1 channel") }
     }
 
     /// The tutorial's get_bbox: zero values <= 0.05, (cam * 255).astype(uint8), findContours(TREE, SIMPLE),

@@ -87,8 +87,8 @@ import CAMKit
     @Test func badDrawingArgumentsThrow() throws {
         var img = try Self.base()
         let before = img
-        #expect(throws: ImagingError.self) { try img.drawContours([[Point2i(1, 1), Point2i(5, 5)]], index: 3, color: .red) }
-        #expect(throws: ImagingError.self) { try img.drawRectangle(from: Point2i(0, 0), to: Point2i(5, 5), color: .red, thickness: 40000) }
+        #expect(throws: CAMError.self) { try img.drawContours([[Point2i(1, 1), Point2i(5, 5)]], index: 3, color: .red) }
+        #expect(throws: CAMError.self) { try img.drawRectangle(from: Point2i(0, 0), to: Point2i(5, 5), color: .red, thickness: 40000) }
         #expect(img == before)
         try img.drawPolylines([], color: .red)
         #expect(img == before)

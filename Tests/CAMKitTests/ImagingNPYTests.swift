@@ -85,17 +85,17 @@ import CAMKit
 
     @Test func badFilesThrowClearErrors() throws {
         #expect { _ = try NPY.read(contentsOf: ImagingFixture.url("src.png")) } throws: {
-            let e = $0 as! ImagingError
+            let e = $0 as! CAMError
             return e.message.contains("not a .npy file") && e.path?.hasSuffix("src.png") == true
         }
-        #expect(throws: ImagingError.self) { _ = try NPY.read(contentsOf: ImagingFixture.url("npy/missing.npy")) }
+        #expect(throws: CAMError.self) { _ = try NPY.read(contentsOf: ImagingFixture.url("npy/missing.npy")) }
         let good = try Data(contentsOf: ImagingFixture.url("npy/f4_2x3.npy"))
-        #expect { _ = try NPY.decode(good.prefix(good.count - 4)) } throws: { ($0 as! ImagingError).message.contains("truncated") }
-        #expect { _ = try NPY.decode(good.prefix(20)) } throws: { ($0 as! ImagingError).message.contains("truncated") }
-        #expect(throws: ImagingError.self) { _ = try NPYArray([1, 2, 3] as [Float], shape: [2, 2]) }
+        #expect { _ = try NPY.decode(good.prefix(good.count - 4)) } throws: { ($0 as! CAMError).message.contains("truncated") }
+        #expect { _ = try NPY.decode(good.prefix(20)) } throws: { ($0 as! CAMError).message.contains("truncated") }
+        #expect(throws: CAMError.self) { _ = try NPYArray([1, 2, 3] as [Float], shape: [2, 2]) }
         let f4 = try ImagingFixture.npy("npy/f4_2x3.npy")
-        #expect { _ = try f4.scalars(as: Double.self) } throws: { ($0 as! ImagingError).message.contains("<f4") }
-        #expect(throws: ImagingError.self) { _ = try FloatMap(npy: ImagingFixture.npy("npy/u1_hwc.npy")) }
-        #expect(throws: ImagingError.self) { _ = try Image(npy: f4) }
+        #expect { _ = try f4.scalars(as: Double.self) } throws: { ($0 as! CAMError).message.contains("<f4") }
+        #expect(throws: CAMError.self) { _ = try FloatMap(npy: ImagingFixture.npy("npy/u1_hwc.npy")) }
+        #expect(throws: CAMError.self) { _ = try Image(npy: f4) }
     }
 }

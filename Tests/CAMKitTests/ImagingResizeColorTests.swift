@@ -51,8 +51,8 @@ import CAMKit
 
     @Test func resizeRejectsBadSizesWithoutCrashing() throws {
         let src = try Image(contentsOf: ImagingFixture.url("src.png"))
-        #expect { _ = try src.resized(width: 0, height: 5) } throws: { ($0 as! ImagingError).message.contains("positive") }
-        #expect(throws: ImagingError.self) { _ = try src.resized(width: -3, height: 5) }
+        #expect { _ = try src.resized(width: 0, height: 5) } throws: { ($0 as! CAMError).message.contains("positive") }
+        #expect(throws: CAMError.self) { _ = try src.resized(width: -3, height: 5) }
         #expect(Interpolation(name: "bilinear") == .linear)
         #expect(Interpolation(name: "nearest_exact") == .nearestExact)
         #expect(Interpolation(name: "bogus") == nil)
@@ -80,7 +80,7 @@ import CAMKit
         // Otsu needs one channel: OpenCV's assertion comes back as an error.
         let rgb = try gray.converted(.grayToRGB)
         #expect { _ = try rgb.thresholdedReportingValue(type: .binary, automatic: .otsu) } throws: {
-            ($0 as! ImagingError).message.contains("OpenCV")
+            ($0 as! CAMError).message.contains("OpenCV")
         }
     }
 
@@ -98,7 +98,7 @@ import CAMKit
         #expect(try bgr.converted(.bgrToRGB) == src)
         #expect(try bgr.converted(.bgrToGray) == gray)
         // Wrong channel count: OpenCV's message, no crash.
-        #expect { _ = try gray.converted(.rgbToGray) } throws: { ($0 as! ImagingError).message.contains("Invalid number of channels") }
+        #expect { _ = try gray.converted(.rgbToGray) } throws: { ($0 as! CAMError).message.contains("Invalid number of channels") }
     }
 
     /// Every OpenCV colour map over all 256 levels, exactly.
@@ -115,7 +115,7 @@ import CAMKit
         #expect(ColorMap(name: "Twilight-Shifted") == .twilightShifted)
         #expect(ColorMap(name: "nope") == nil)
         let rgb = try ramp.converted(.grayToRGB)
-        #expect(throws: ImagingError.self) { _ = try rgb.applyingColorMap(.jet) }
+        #expect(throws: CAMError.self) { _ = try rgb.applyingColorMap(.jet) }
     }
 
     @Test func addWeightedMatchesOpenCVPython() throws {
@@ -134,7 +134,7 @@ import CAMKit
         let mixed = try FloatMap.addWeighted(map, 0.25, flipped, 1.5, gamma: -0.1)
         #expect(mixed == (try ImagingFixture.map("color/addweighted_f32.npy")))
         let small = try src.resized(width: 5, height: 5)
-        #expect { _ = try src.blended(with: small) } throws: { ($0 as! ImagingError).message.contains("differ") }
+        #expect { _ = try src.blended(with: small) } throws: { ($0 as! CAMError).message.contains("differ") }
     }
 
     @Test func floatMapConversions() throws {
@@ -147,8 +147,8 @@ import CAMKit
         let d = try FloatMap(width: 2, height: 1, values: [1, 4]).dividedByMax()
         #expect(d.values == [0.25, 1])
         #expect(try FloatMap(width: 2, height: 1, values: [1, 3]).minMaxNormalized().values == [0, 1])
-        #expect(throws: ImagingError.self) { _ = try FloatMap(width: 2, height: 2, values: [1]) }
-        #expect(throws: ImagingError.self) { _ = try Image(width: 2, height: 2, channels: 5) }
+        #expect(throws: CAMError.self) { _ = try FloatMap(width: 2, height: 2, values: [1]) }
+        #expect(throws: CAMError.self) { _ = try Image(width: 2, height: 2, channels: 5) }
         let heat = try FloatMap(width: 16, height: 16, values: (0..<256).map { Float($0) / 255 }).colorized(.jet, rounding: .nearest)
         #expect(heat == (try ImagingFixture.image("color/colormaps.npy", index: Int(ColorMap.jet.rawValue))))
     }

@@ -139,7 +139,7 @@ import CAMKit
         #expect(try BoxRule(parsing: "camkit:absolute=0.3").threshold == .absolute(0.3))
         #expect(try BoxRule(parsing: "camkit:\(BoxRule.gradCAMPaper.description)") == .gradCAMPaper)
         for bad in ["nope", "camkit:threshold=2", "camkit:select=biggest", "camkit:colour=red", "camkit:threshold"] {
-            #expect(throws: LocalizeError.self) { try BoxRule(parsing: bad) }
+            #expect(throws: CAMError.self) { try BoxRule(parsing: bad) }
         }
     }
 

@@ -103,7 +103,7 @@ import Glibc
         do {
             _ = try LocalizationEvaluation.run(dataset: spec.open(), datasetSpec: spec.description, source: .maps(maps), options: options, output: out)
             Issue.record("expected an error")
-        } catch let e as LocalizeError {
+        } catch let e as CAMError {
             #expect(e.path == bad.path && e.message.contains("[0, 1]"), "\(e)")
         }
         // The sample before it was stored; metrics.json was not written.
@@ -114,7 +114,7 @@ import Glibc
         do {
             _ = try LocalizationEvaluation.run(dataset: spec.open(), datasetSpec: spec.description, source: .maps(maps), options: options, output: out)
             Issue.record("expected an error")
-        } catch let e as LocalizeError {
+        } catch let e as CAMError {
             #expect(e.message.contains("img001.png.npy") && e.message.contains("img001.npy"), "\(e)")
         }
         // Other settings on the same store: refused, naming what differs.
@@ -123,7 +123,7 @@ import Glibc
         do {
             _ = try LocalizationEvaluation.run(dataset: spec.open(), datasetSpec: spec.description, source: .maps(maps), options: other, output: out)
             Issue.record("expected an error")
-        } catch let e as LocalizeError {
+        } catch let e as CAMError {
             #expect(e.message.contains("protocol") && e.message.contains("--overwrite"), "\(e)")
         }
     }
@@ -201,8 +201,8 @@ import Glibc
         let json = try JSONDecoder().decode(LocalizeReport.self, from: Data(contentsOf: dir.appendingPathComponent("out/localize.json")))
         #expect(json.images[0].truth == truth)
         #expect(try LocalizeJob.parseTruth("0.1,0.2,0.7,0.8;0,0,1,1").count == 2)
-        #expect(throws: LocalizeError.self) { try LocalizeJob.parseTruth("0.1,0.2,0.7") }
-        #expect(throws: LocalizeError.self) { try LocalizeJob.parseTruth("0.8,0.2,0.7,0.9") }
+        #expect(throws: CAMError.self) { try LocalizeJob.parseTruth("0.1,0.2,0.7") }
+        #expect(throws: CAMError.self) { try LocalizeJob.parseTruth("0.8,0.2,0.7,0.9") }
     }
 
     /// The built `camkit` next to the test bundle.

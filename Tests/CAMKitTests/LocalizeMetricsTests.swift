@@ -109,10 +109,10 @@ import CAMKit
         let scorer = try MapScorer(rule: .camkit, sweep: .standard(.wsolevaluation))
         let truth = GroundTruth(boxes: [.fullImage], imageWidth: 10, imageHeight: 10)
         let bad = try ScoreMap(width: 2, height: 2, values: [0, 0.5, 1.5, 1])
-        #expect(throws: LocalizeError.self) { try scorer.score(bad, truth: truth, source: "x.npy") }
+        #expect(throws: CAMError.self) { try scorer.score(bad, truth: truth, source: "x.npy") }
         let nan = try ScoreMap(width: 2, height: 2, values: [0, .nan, 1, 1])
-        #expect(throws: LocalizeError.self) { try scorer.score(nan, truth: truth) }
-        #expect(throws: LocalizeError.self) { try MapScorer(rule: BoxRule(parsing: "camkit:absolute=0.2"), sweep: .standard(.wsolevaluation)) }
+        #expect(throws: CAMError.self) { try scorer.score(nan, truth: truth) }
+        #expect(throws: CAMError.self) { try MapScorer(rule: BoxRule(parsing: "camkit:absolute=0.2"), sweep: .standard(.wsolevaluation)) }
         // A zero map: wsolevaluation's (0, 0, 0, 0) box, scored with +1 against pixels 0...9.
         let corner = GroundTruth(boxes: [BoundingBox(ymin: 0, xmin: 0, ymax: 0.9, xmax: 0.9)], imageWidth: 10, imageHeight: 10)
         let zero = try scorer.score(try ScoreMap(width: 10, height: 10, values: [Double](repeating: 0, count: 100)), truth: corner)

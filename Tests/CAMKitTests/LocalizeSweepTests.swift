@@ -117,7 +117,7 @@ import CAMKit
         #expect(s[1].componentCount == 1 && s[1].largest?.box == PixelBox(x0: 1, y0: 0, x1: 2, y1: 1))
         #expect(s[2].foregroundCount == 3 && s[2].componentCount == 1)
         #expect(s[3].foregroundCount == 3 && !s[3].changed)
-        #expect(throws: LocalizeError.self) { try sweep.snapshots(thresholds: [.nan]) }
+        #expect(throws: CAMError.self) { try sweep.snapshots(thresholds: [.nan]) }
         // Ties: two 4-pixel components; the first in raster order wins.
         var m = try FloatMap(width: 6, height: 6, repeating: 0)
         for (x, y) in [(4, 0), (5, 0), (4, 1), (5, 1), (0, 4), (1, 4), (0, 5), (1, 5)] { m[x, y] = 1 }

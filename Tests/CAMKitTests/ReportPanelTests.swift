@@ -90,7 +90,7 @@ struct ReportPanelTests {
         noMap[0].map = nil
         let boxesOnly = try PanelBuilder.compose(original: photo, truth: [], maps: noMap, options: options)
         #expect(boxesOnly.tiles[1].caption == "CAM layer4 (no map)")
-        #expect(throws: ReportError.self) {
+        #expect(throws: CAMError.self) {
             var o = options
             o.rows = []
             _ = try PanelBuilder.compose(original: photo, truth: [], maps: [], options: o)
@@ -135,7 +135,7 @@ struct ReportPanelTests {
         #expect(e[0].maps.allSatisfy { $0.map?.width == 48 && $0.map?.height == 48 })
         options.boxResolution = .image
         #expect(try PanelBuilder.explain(model: loaded, images: [wide], options: options)[0].maps.allSatisfy { $0.map?.width == 64 })
-        #expect(throws: ReportError.self) {
+        #expect(throws: CAMError.self) {
             try PanelBuilder.build(model: loaded, images: [samples[0].loadImage()], truths: [], options: options)
         }
     }

@@ -160,7 +160,7 @@ struct HTMLCheck {
         #expect(leftovers.isEmpty, "\(leftovers)")
         // An unknown gallery method is an error naming what was evaluated.
         options.galleryMethod = "scorecam"
-        #expect(throws: ReportError.self) { try Report.write(evaluation: eval, options: options, model: model, dataset: data) }
+        #expect(throws: CAMError.self) { try Report.write(evaluation: eval, options: options, model: model, dataset: data) }
     }
 
     /// The model and dataset reopened from metrics.json give the same gallery; with the model gone
@@ -199,7 +199,7 @@ struct HTMLCheck {
         #expect(html.contains("<table id=\"summary-table\">") && out.images.isEmpty)
         // A history.json that is not one is an error naming the file.
         try Data("{}".utf8).write(to: options.trainingDirectory!.appendingPathComponent("history.json"))
-        #expect(throws: ReportError.self) { try Report.write(evaluation: eval, options: options) }
+        #expect(throws: CAMError.self) { try Report.write(evaluation: eval, options: options) }
     }
 
     /// An evaluation with no results still gets a page that says so; a folder that is not an
@@ -220,7 +220,7 @@ struct HTMLCheck {
         do {
             try Report.write(evaluation: notEval)
             Issue.record("expected an error")
-        } catch let e as ReportError {
+        } catch let e as CAMError {
             #expect(e.message.contains("camkit evaluate"), "\(e)")
         }
         // An interrupted evaluation (store, no metrics.json) says to resume it.
@@ -228,10 +228,10 @@ struct HTMLCheck {
         do {
             try Report.write(evaluation: notEval)
             Issue.record("expected an error")
-        } catch let e as ReportError {
+        } catch let e as CAMError {
             #expect(e.message.contains("resume"), "\(e)")
         }
-        #expect(throws: ReportError.self) { try Report.write(evaluation: notEval.appendingPathComponent("missing")) }
+        #expect(throws: CAMError.self) { try Report.write(evaluation: notEval.appendingPathComponent("missing")) }
     }
 
     @Test func galleryPicksAreDistinct() {
