@@ -33,7 +33,8 @@ demo: build
 	$(CAMKIT) demo
 
 ## CAMKit vs pytorch-grad-cam, torchcam and PyTorch on this machine (a quiet one): prints the
-## table of times and ratios, writes Benchmarks/RESULTS.md. Sets up tools/.venv from PyPI.
+## table of times and ratios, writes Benchmarks/RESULTS.md. Sets up tools/.venv from PyPI
+## (tools/requirements-gradcam.txt).
 bench: deps
 	@dpkg-query -W -f='$${Status}' python3-venv 2>/dev/null | grep -q "ok installed" || \
 	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-venv; }

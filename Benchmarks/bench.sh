@@ -4,14 +4,16 @@
 # Needs a quiet machine: anything else running (a build) distorts every ratio.
 # With CAMKIT_LIBTORCH set (a libtorch root, e.g. a torch 2.x wheel's `torch` folder), also builds
 # camkit-bench against it (.build-torch2) and adds its rows beside the Debian build's.
+# Python side: tools/.venv, created from tools/requirements-gradcam.txt (pinned torch, torchvision,
+# grad-cam, torchcam, opencv-python-headless, safetensors, pillow) when it lacks one of them.
 # Usage: Benchmarks/bench.sh [--threads N] [--iters N] [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=tools/.venv
 if ! "$venv/bin/python" -c "import torch, torchvision, pytorch_grad_cam, torchcam, cv2, safetensors, PIL" 2>/dev/null; then
-  echo "setting up $venv (torch, torchvision, grad-cam, torchcam, opencv, safetensors from PyPI)"
+  echo "setting up $venv from tools/requirements-gradcam.txt (torch, torchvision, grad-cam, torchcam, opencv, safetensors from PyPI)"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q torch torchvision grad-cam torchcam opencv-python-headless safetensors pillow
+  "$venv/bin/pip" install -q -r tools/requirements-gradcam.txt
 fi
 other=()
 if [ -n "${CAMKIT_LIBTORCH:-}" ]; then

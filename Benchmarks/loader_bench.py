@@ -8,7 +8,9 @@
                       torch.utils.data.DataLoader(num_workers=--workers, persistent_workers=True);
                       prints one JSON line per epoch with images/s.
 
-Run through Benchmarks/loader_bench.sh, which runs both sides on the same files.
+Run through Benchmarks/loader_bench.sh, which runs both sides on the same files. Needs tools/.venv
+from tools/requirements-torch.txt (torch, torchvision, pillow, numpy):
+`python3.11 -m venv tools/.venv && tools/.venv/bin/pip install -r tools/requirements-torch.txt`.
 """
 import argparse
 import json

@@ -5,7 +5,9 @@
 # both (epoch 0 includes start-up; later epochs read from a warm page cache) and the ratio of
 # the best epochs.
 # Usage: Benchmarks/loader_bench.sh [images=512] [epochs=3] [workers=2]
-# Needs tools/.venv (torch, torchvision, pillow). SCRATCH picks the SwiftPM build folder.
+# Needs tools/.venv (torch, torchvision, pillow) from tools/requirements-torch.txt:
+#   python3.11 -m venv tools/.venv && tools/.venv/bin/pip install -r tools/requirements-torch.txt
+# SCRATCH picks the SwiftPM build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-512}; epochs=${2:-3}; workers=${3:-2}

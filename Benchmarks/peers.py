@@ -5,7 +5,9 @@ row runs CAMKit (`camkit-bench`, `camkit evaluate`) and the peers (PyTorch 2.x e
 pytorch-grad-cam, torchcam, OpenCV from Python) one after the other, each in its own process.
 Prints a table of median times and ratios and writes it to Benchmarks/RESULTS.md.
 
-Usage (tools/.venv: torch, torchvision, grad-cam, torchcam, opencv-python-headless, safetensors):
+Usage (tools/.venv: torch, torchvision, grad-cam, torchcam, opencv-python-headless, safetensors, from
+tools/requirements-gradcam.txt; bench.sh creates it when missing, or by hand:
+`python3.11 -m venv tools/.venv && tools/.venv/bin/pip install -r tools/requirements-gradcam.txt`):
     tools/.venv/bin/python Benchmarks/peers.py run [--threads 2] [--iters 5] [--quick]
     tools/.venv/bin/python Benchmarks/peers.py peer ROW ...   (one peer measurement, JSON out)
 """

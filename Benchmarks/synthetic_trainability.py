@@ -8,6 +8,9 @@ test accuracy, then how often (IoU >= 0.5) two simple localisers hit the ground-
 trivial full-image box, and a CAM box (the ground-truth class's map, upsampled, thresholded at
 0.2 of its maximum, and the box around all pixels above it).
 
+Needs tools/.venv from tools/requirements-torch.txt
+(`python3.11 -m venv tools/.venv && tools/.venv/bin/pip install -r tools/requirements-torch.txt`).
+
 Usage (from the repository root, after writing the cache):
   tools/.venv/bin/python Benchmarks/synthetic_trainability.py CACHE_DIR [--epochs 8] [--threads 2]
 where CACHE_DIR holds the synthetic-...-train and synthetic-...-test folders.

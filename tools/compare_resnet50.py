@@ -6,9 +6,13 @@ for `camkit layers`, `swift build -c release --scratch-path .build-tut --product
 
     tools/.venv-tf/bin/python tools/compare_resnet50.py [--work /tmp/camkit-r50] [--scratch .build-tut]
 
-Needs tools/.venv-tf (tensorflow-cpu 2.21, tf-keras 2.21; see tools/make_keras_fixtures.py) and
-tools/.venv (torch, torchvision, safetensors; see tools/make_explain_fixtures.py). The script runs
-itself in each venv for its stage; nothing it writes is committed (cam_model.h5 is ~95 MB).
+Needs tools/.venv-tf (tensorflow-cpu 2.21, tf-keras 2.21) and tools/.venv (torch, torchvision,
+safetensors), made from the pinned requirements:
+
+    python3.11 -m venv tools/.venv-tf && tools/.venv-tf/bin/pip install -r tools/requirements-tensorflow.txt
+    python3.11 -m venv tools/.venv && tools/.venv/bin/pip install -r tools/requirements-torch.txt
+
+The script runs itself in each venv for its stage; nothing it writes is committed (cam_model.h5 is ~95 MB).
 
 Stages (each can be run alone with --stage):
   keras   (tools/.venv-tf) `tf.keras` = Keras 2 (TF_USE_LEGACY_KERAS=1), exactly the tutorial's model:

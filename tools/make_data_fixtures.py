@@ -42,8 +42,8 @@ What it makes (all tiny: a handful of small JPEGs, well under 500 KB in all):
 
 Regenerate (from the repository root; needs the TensorFlow venv):
 
-  python3 -m venv tools/.venv-tf
-  tools/.venv-tf/bin/pip install tensorflow-cpu tensorflow-datasets scipy pillow
+  python3.11 -m venv tools/.venv-tf
+  tools/.venv-tf/bin/pip install -r tools/requirements-tensorflow.txt
   tools/.venv-tf/bin/python tools/make_data_fixtures.py
 
 Reruns give the same images, annotations and expected values (fixed seeds; the MAT headers'

@@ -26,8 +26,9 @@ How each raw map is taken from the library, with nothing recomputed here:
   torchcam:         `extractor(..., normalized=False)` with the extractor's `_relu` flag switched off;
                     `final` is a second, ordinary call (fresh forward) with the flag as shipped.
 
-Regenerate (needs the model fixtures first):
-    tools/.venv/bin/pip install torch torchvision safetensors numpy grad-cam torchcam
+Regenerate (from the repository root; needs the model fixtures first; venv:
+tools/requirements-gradcam.txt, which includes tools/requirements-torch.txt):
+    python3.11 -m venv tools/.venv && tools/.venv/bin/pip install -r tools/requirements-gradcam.txt
     tools/.venv/bin/python tools/make_explain_fixtures.py
 """
 import json

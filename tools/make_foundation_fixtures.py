@@ -4,9 +4,9 @@ Every file here is written by the Python `safetensors` package from tensors PyTo
 the Swift tests check CAMKit's own safetensors reader and its libtorch-backed ops against an
 independent reference.
 
-Regenerate (from the repository root):
+Regenerate (from the repository root; venv: tools/requirements-torch.txt):
 
-    python3 -m venv tools/.venv && tools/.venv/bin/pip install torch safetensors numpy && \
+    python3.11 -m venv tools/.venv && tools/.venv/bin/pip install -r tools/requirements-torch.txt && \
         tools/.venv/bin/python tools/make_foundation_fixtures.py
 
 The outputs are deterministic for a given torch version (fixed seeds, CPU, float32/float64).

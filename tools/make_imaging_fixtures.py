@@ -11,16 +11,13 @@ and fails to import under NumPy 2, while tools/.venv holds NumPy 2 for the torch
 give it a venv of its own inside tools/.venv (ignored by git like tools/.venv itself):
 
     python3.11 -m venv tools/.venv/imaging
-    tools/.venv/imaging/bin/pip install "opencv-python-headless==4.6.*" "numpy<2" pillow
+    tools/.venv/imaging/bin/pip install -r tools/requirements-imaging.txt
     tools/.venv/imaging/bin/python tools/make_imaging_fixtures.py
 
-In a venv that has NumPy 1.x the same works directly:
-`tools/.venv/bin/pip install "opencv-python-headless==4.6.*" "numpy<2" pillow` then
-`tools/.venv/bin/python tools/make_imaging_fixtures.py`.
-
-(the fixtures in the repository were made that way: opencv-python-headless 4.6.0.66,
-numpy 1.26.4, Pillow 13.0.0). Debian's OpenCV 4.6 is built without Intel IPP, so this
-script turns IPP off in the wheel (cv2.ipp.setUseIPP(False)) to run the same code paths.
+tools/requirements-imaging.txt pins the versions the fixtures in the repository were made with:
+opencv-python-headless 4.6.0.66, numpy 1.26.4, Pillow 13.0.0. Debian's OpenCV 4.6 is built
+without Intel IPP, so this script turns IPP off in the wheel (cv2.ipp.setUseIPP(False)) to run the
+same code paths.
 The output is deterministic: running it twice gives identical files.
 """
 

@@ -3,7 +3,7 @@
 Regenerate (from the repository root):
 
     python3.11 -m venv tools/.venv-tf
-    tools/.venv-tf/bin/pip install "tensorflow-cpu==2.21.0" "tf-keras==2.21.0" numpy safetensors h5py
+    tools/.venv-tf/bin/pip install -r tools/requirements-tensorflow.txt   # tensorflow-cpu 2.21.0, tf-keras 2.21.0, ...
     tools/.venv-tf/bin/python tools/make_keras_fixtures.py        # writes Tests/Fixtures/keras/
 
 One TensorFlow 2.21 install gives both Keras generations: `tf_keras` 2.21 is Keras 2 (what the

@@ -35,10 +35,11 @@ Regenerate (from the repository root) with OpenCV 4.6, the version the Swift shi
 (Debian's libopencv 4.6); NumPy 1.x, which opencv-python-headless 4.6 needs:
 
     python3.11 -m venv tools/.venv/imaging       # if it does not exist yet
-    tools/.venv/imaging/bin/pip install "opencv-python-headless==4.6.*" "numpy<2"
+    tools/.venv/imaging/bin/pip install -r tools/requirements-imaging.txt
     tools/.venv/imaging/bin/python tools/make_localize_fixtures.py
 
-(the checked-in files were made with opencv-python-headless 4.6.0.66 and numpy 1.26.4). Debian's
+(tools/requirements-imaging.txt pins what the checked-in files were made with:
+opencv-python-headless 4.6.0.66 and numpy 1.26.4). Debian's
 OpenCV is built without Intel IPP, so IPP is turned off here. The output is deterministic
 (fixed seed): running the script twice gives identical files.
 """

@@ -9,9 +9,9 @@ and metadata {"spec": JSON of the CAMKit ResNetSpec fields, "taps": comma-separa
 The networks are torchvision's own `ResNet` class, `_make_layer`, `BasicBlock` and `Bottleneck`,
 with narrower stage widths so that the files stay small.
 
-Regenerate:
-    python3 -m venv tools/.venv
-    tools/.venv/bin/pip install torch torchvision safetensors numpy
+Regenerate (from the repository root; venv: tools/requirements-torch.txt):
+    python3.11 -m venv tools/.venv
+    tools/.venv/bin/pip install -r tools/requirements-torch.txt
     tools/.venv/bin/python tools/make_model_fixtures.py
 """
 import json

@@ -8,9 +8,9 @@ Writes Tests/Fixtures/train/sgd_step.safetensors holding
                  running statistics included
 and metadata {"spec": the CAMKit ResNetSpec JSON, "config": the hyperparameters JSON}.
 
-Regenerate:
+Regenerate (from the repository root; venv: tools/requirements-torch.txt):
+    python3.11 -m venv tools/.venv && tools/.venv/bin/pip install -r tools/requirements-torch.txt
     tools/.venv/bin/python tools/make_train_fixtures.py
-(venv: python3 -m venv tools/.venv && tools/.venv/bin/pip install torch torchvision safetensors numpy)
 """
 import json
 import os

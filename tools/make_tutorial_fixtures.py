@@ -4,9 +4,11 @@ TensorFlow on the checked-in Keras fixture model.
 Regenerate (from the repository root; needs the Keras fixtures of tools/make_keras_fixtures.py):
 
     python3.11 -m venv tools/.venv-tf                      # if it does not exist yet
-    tools/.venv-tf/bin/pip install "tensorflow-cpu==2.21.0" "tf-keras==2.21.0" numpy h5py pillow \
-        "opencv-python-headless==4.14.0.94"                # a 4.x wheel built for NumPy 2
+    tools/.venv-tf/bin/pip install -r tools/requirements-tensorflow.txt
     tools/.venv-tf/bin/python tools/make_tutorial_fixtures.py    # writes Tests/Fixtures/tutorial/
+
+(tools/requirements-tensorflow.txt: tensorflow-cpu 2.21.0, tf-keras 2.21.0, numpy 2.4.6,
+opencv-python-headless 4.14.0.94, a 4.x wheel built for NumPy 2, ...)
 
 What runs: `normalize_and_resize_img`, `generate_cam`, `generate_grad_cam`, `get_bbox`,
 `rect_to_minmax` and `get_iou`, transcribed from the tutorial (shared/seed/000_a735994243d4d883.txt)

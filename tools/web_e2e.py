@@ -6,7 +6,9 @@ the layer and the box threshold, checks the maps and boxes drawn in the canvases
 step, opens a dataset image and checks its IoU, and writes screenshots (desktop and phone width).
 
 Usage: web_e2e.py BASE_URL IMAGE SCREENSHOT [PHONE_SCREENSHOT]
-Needs: selenium (pip), Debian's chromium and chromium-driver.
+Needs: selenium (tools/requirements-web.txt, in tools/.venv-web, which tools/web_e2e.sh creates:
+`python3 -m venv tools/.venv-web && tools/.venv-web/bin/pip install -r tools/requirements-web.txt`),
+Debian's chromium and chromium-driver.
 """
 import json
 import sys

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end test of `camkit serve` in headless Chromium: `make web-e2e` (or run this by hand).
 #
-# Installs what is missing (Debian's chromium and chromium-driver; selenium from PyPI in the
-# git-ignored venv tools/.venv-web), builds camkit, makes a small model if none is given (CAMKit's
-# `small` ResNet trained for a few epochs on the synthetic localisation set, cached in
-# tools/.web-e2e/), serves it with a synthetic dataset on loopback, runs tools/web_e2e.py and
-# writes docs/img/web.png (desktop) and docs/img/web-phone.png (phone width).
+# Installs what is missing (Debian's chromium and chromium-driver; selenium from PyPI, pinned in
+# tools/requirements-web.txt, in the git-ignored venv tools/.venv-web), builds camkit, makes a
+# small model if none is given (CAMKit's `small` ResNet trained for a few epochs on the synthetic
+# localisation set, cached in tools/.web-e2e/), serves it with a synthetic dataset on loopback,
+# runs tools/web_e2e.py and writes docs/img/web.png (desktop) and docs/img/web-phone.png (phone width).
 #
 # Environment: SCRATCH (build folder, default .build), MODEL (a model file to serve instead),
 # PORT (default 18089), SHOTS (screenshot folder, default docs/img).
@@ -30,7 +30,7 @@ if [ -n "$need" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $need fonts-dejavu-core
 fi
 if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
-"$VENV/bin/python" -c "import selenium" 2>/dev/null || "$VENV/bin/pip" install -q "selenium>=4.20"
+"$VENV/bin/python" -c "import selenium" 2>/dev/null || "$VENV/bin/pip" install -q -r tools/requirements-web.txt
 
 swift build --scratch-path "$SCRATCH" --product camkit
 swift build --scratch-path "$SCRATCH" --product camkit-serve
