@@ -87,9 +87,27 @@ public struct MapSelectionOptions: ParsableArguments {
     public func layers(for model: ResNet) -> [String] { layerNames.isEmpty ? [model.lastFeatureLayer] : layerNames }
 }
 
+/// Bounds of the thread-count options: past these, threads only contend (and `--threads 100000`
+/// would spawn them all).
+public enum ThreadLimits {
+    public static let maxThreads = 256
+    public static let maxWorkers = 64
+
+    /// Rejects `value` (when given) outside 1...`max`, naming `option`.
+    public static func check(_ value: Int?, option: String, max: Int) throws {
+        guard let value else { return }
+        guard (1...max).contains(value) else { throw ValidationError("\(option) \(value) is out of range: give 1...\(max)") }
+    }
+
+    /// `check` for `--workers`.
+    public static func checkWorkers(_ value: Int) throws { try check(value, option: "--workers", max: maxWorkers) }
+}
+
 /// libtorch's thread count, set explicitly by every command, and the allocator policy.
 public struct RuntimeOptions: ParsableArguments {
     public init() {}
+
+    public func validate() throws { try ThreadLimits.check(threads, option: "--threads", max: ThreadLimits.maxThreads) }
 
     @Option(help: "libtorch threads (default: the machine's cores).")
     public var threads: Int?

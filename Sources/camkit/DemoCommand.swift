@@ -25,6 +25,8 @@ struct DemoCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
 
+    func validate() throws { try ThreadLimits.checkWorkers(workers) }
+
     func run() throws {
         do {
             try runtime.apply()

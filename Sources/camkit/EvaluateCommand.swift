@@ -75,6 +75,8 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
 
+    func validate() throws { try ThreadLimits.checkWorkers(workers) }
+
     func run() throws {
         try reportingErrors {
             try runtime.apply()

@@ -11,14 +11,13 @@ struct LayersCommand: ParsableCommand {
         abstract: "List the layers that can be explained, with output shapes and parameter counts."
     )
 
-    @Option(help: "Model file (CAMKit checkpoint, torchvision safetensors, Keras .h5). Omit to list an --arch with random weights.")
-    var model: String?
+    enum ModelHelp: OptionalModelHelp {
+        static var model: ArgumentHelp {
+            "Model file (CAMKit checkpoint, torchvision safetensors, Keras .h5). Omit to list an --arch (\(ResNetSpec.knownArchitectures.joined(separator: ", "))) with random weights."
+        }
+    }
 
-    @Option(help: "Architecture (\(ResNetSpec.knownArchitectures.joined(separator: ", "))).")
-    var arch: String?
-
-    @Option(help: "Number of classes.")
-    var classes: Int?
+    @OptionGroup var modelOptions: OptionalModelOptions<ModelHelp>
 
     @Option(help: "Square input size in pixels (default: the model's own, else 224).")
     var inputSize: Int?
@@ -33,12 +32,11 @@ struct LayersCommand: ParsableCommand {
             try runtime.apply()
             let network: ResNet
             var size = inputSize ?? 224
-            if let model {
-                let loaded = try ModelLoader.load(URL(fileURLWithPath: model), arch: arch, classes: classes)
+            if let loaded = try modelOptions.load() {
                 network = loaded.model
                 size = inputSize ?? loaded.info.inputSize
-            } else if let arch {
-                network = try ResNet(ResNetSpec.named(arch, classes: classes ?? 1000))
+            } else if let arch = modelOptions.arch {
+                network = try ResNet(ResNetSpec.named(arch, classes: modelOptions.classes ?? 1000))
             } else {
                 throw ValidationError("give --model FILE or --arch NAME")
             }

@@ -53,8 +53,12 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
 
+    /// Test-only fault injection for the resume tests: SIGKILL this process after N steps (a real kill -9).
+    @Option(help: .hidden) var faultKillAfterSteps: Int?
+
     func validate() throws {
         if resume == nil && (dataset == nil || out == nil) { throw ValidationError("give --dataset and --out, or --resume DIR") }
+        try ThreadLimits.checkWorkers(workers)
     }
 
     func run() throws {
@@ -67,8 +71,7 @@ struct TrainCommand: ParsableCommand {
             sigemptyset(&interrupt)
             sigaddset(&interrupt, SIGINT)
             sigprocmask(SIG_UNBLOCK, &interrupt, nil)
-            // Fault injection for the resume tests: SIGKILL this process after N steps (a real kill -9).
-            let killAfter = ProcessInfo.processInfo.environment["CAMKIT_FAULT_KILL_AFTER_STEPS"].flatMap { Int($0) }
+            let killAfter = faultKillAfterSteps
             var steps = 0
             try run.execute(workers: workers, checkpointEvery: checkpointEvery, shouldStop: {
                 steps += 1

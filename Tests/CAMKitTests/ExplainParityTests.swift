@@ -288,6 +288,31 @@ import CAMKit
         }
     }
 
+    /// The explanation says which pairs it left out, and names its top classes from the probabilities.
+    @Test func explanationCarriesSkippedPairsAndNamedTopClasses() throws {
+        let s = try Self.setup()
+        let e = try Explainer(model: s.model).explain(s.input, methods: [.cam, .gradCAM], layers: ["layer3", "layer4"])
+        #expect(e.skipped == [SkippedPair(method: "cam", layer: "layer3",
+                                          reason: "CAM is defined only at the layer feeding global average pooling ('layer4')")])
+        #expect(Set(e.maps.map { "\($0.method.rawValue)/\($0.layer)" }) == ["cam/layer4", "gradcam/layer3", "gradcam/layer4"])
+        let names = ["a", "b", "c"]
+        for image in 0..<s.input.shape[0] {
+            let top = try e.topClasses(image: image, k: 4, names: names)
+            let p = try e.probabilities[image].floats()
+            #expect(top.map(\.classIndex) == p.indices.sorted { p[$0] > p[$1] }.prefix(4).map { $0 })
+            #expect(top.map(\.name) == top.map { $0.classIndex < 3 ? names[$0.classIndex] : "class_\($0.classIndex)" })
+            #expect(top[0].classIndex == e.targets[image][0])
+            #expect(abs(top[0].probability - Double(p[top[0].classIndex])) < 1e-7)
+        }
+        let plan = try MapPlan(methods: [.cam, .gradCAM], layers: ["layer3", "layer4"], lastLayer: "layer4")
+        #expect(plan.pairs.map { "\($0.method.rawValue)/\($0.layer)" } == ["cam/layer4", "gradcam/layer3", "gradcam/layer4"])
+        #expect(plan.skipped == e.skipped)
+        #expect(throws: ExplainError.self) { try MapPlan(methods: [.cam], layers: ["layer3"], lastLayer: "layer4") }
+        #expect(throws: ExplainError.self) {
+            try MapPlan(methods: [.cam], layers: ["layer3", "layer4"], lastLayer: "layer4", camOnlyAtLastLayer: false)
+        }
+    }
+
     // MARK: bad input
 
     @Test func unknownLayerListsValidNames() throws {

@@ -75,7 +75,7 @@ import CAMKit
         #expect(reference.status == 0, "\(reference.output)")
 
         // Step 9 is the third step of epoch 2 (6 steps per epoch): killed mid-epoch, after a mid-epoch checkpoint.
-        let crashed = try Self.run(Self.trainArguments(out: killed), environment: ["CAMKIT_FAULT_KILL_AFTER_STEPS": "9"])
+        let crashed = try Self.run(Self.trainArguments(out: killed) + ["--fault-kill-after-steps", "9"])
         #expect(crashed.status == SIGKILL, "expected death by SIGKILL, got \(crashed.status): \(crashed.output)")
         let resumed = try Self.run(["train", "--resume", killed.path, "--threads", "1", "--workers", "2"])
         #expect(resumed.status == 0, "\(resumed.output)")
