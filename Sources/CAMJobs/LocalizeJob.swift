@@ -97,10 +97,7 @@ public enum LocalizeJob {
                 for m in e.maps where m.image == local {
                     let up = try rendering.imageMap(m.raw, height: image.height, width: image.width)
                     let prediction = try BoxExtractor.boxes(in: FloatMap(tensor: up), rule: options.rule)
-                    let boxes = prediction.boxes.map { b in
-                        ScoredBox(normalized: b.normalized, polygon: b.polygon.map { [$0.x, $0.y] },
-                                  ious: truth.map { b.iou(with: $0, mode: options.iouMode) })
-                    }
+                    let boxes = prediction.boxes.map { ScoredBox($0, truth: truth, mode: options.iouMode) }
                     var noBox: String?
                     if case .noBox(let r) = prediction { noBox = r.rawValue }
                     let name = ExplainJob.fileName(image: names[index], method: m.method, layer: m.layer, classIndex: m.classIndex,

@@ -2,20 +2,29 @@ import CAMCore
 import Foundation
 import CAMImaging
 
-/// One box of a scored map, as stored per image.
+/// A box found in a map with its IoU against each ground-truth box: the one record of a scored
+/// box, in `localize.json`, `results.sqlite` (table `box`) and what the report and the API draw.
 public struct ScoredBox: Sendable, Hashable, Codable {
     /// Normalised `[ymin, xmin, ymax, xmax]` (the axis-aligned hull).
     public var normalized: BoundingBox
-    /// The outline in the map's pixel coordinates, `[[x, y], ...]`.
-    public var polygon: [[Double]]
+    /// The outline in the map's pixel coordinates (JSON `[[x, y], ...]`).
+    public var polygon: [SIMD2<Double>]
     /// Best IoU against each ground-truth box, in the protocol's convention.
     public var ious: [Double]
 
-    public init(normalized: BoundingBox, polygon: [[Double]], ious: [Double]) {
+    public init(normalized: BoundingBox, polygon: [SIMD2<Double>], ious: [Double]) {
         self.normalized = normalized
         self.polygon = polygon
         self.ious = ious
     }
+
+    /// `box` scored against each of `truth` by `mode`.
+    public init(_ box: MapBox, truth: [BoundingBox], mode: IoUMode) {
+        self.init(normalized: box.normalized, polygon: box.polygon, ious: truth.map { box.iou(with: $0, mode: mode) })
+    }
+
+    /// The best IoU against any ground-truth box; nil without ground truth.
+    public var bestIoU: Double? { ious.max() }
 }
 
 /// A map scored against its ground truth: the fixed rule's boxes and IoUs, and the threshold sweep.
@@ -25,7 +34,15 @@ public struct ScoredMap: Sendable {
     public var noBox: NoBoxReason?
     /// Best IoU over the boxes and ground-truth boxes (0 without a box).
     public var ruleIoU: Double
-    public var sweep: SweepOutcome
+    /// The threshold sweep; nil where it was not read back (`ResultStore.storedRun`).
+    public var sweep: SweepOutcome?
+
+    public init(boxes: [ScoredBox], noBox: NoBoxReason?, ruleIoU: Double, sweep: SweepOutcome?) {
+        self.boxes = boxes
+        self.noBox = noBox
+        self.ruleIoU = ruleIoU
+        self.sweep = sweep
+    }
 }
 
 /// Scores maps: the fixed `rule` (mean IoU, GT-known, top-1 / top-5 loc) and the threshold sweep
@@ -55,10 +72,7 @@ public struct MapScorer: Sendable {
         switch configuration.evaluationProtocol {
         case .camkit:
             let prediction = try BoxExtractor.boxes(in: map.floatMap, rule: rule)
-            let boxes = prediction.boxes.map { b in
-                ScoredBox(normalized: b.normalized, polygon: b.polygon.map { [$0.x, $0.y] },
-                          ious: truth.boxes.map { b.iou(with: $0, mode: iouMode) })
-            }
+            let boxes = prediction.boxes.map { ScoredBox($0, truth: truth.boxes, mode: iouMode) }
             var noBox: NoBoxReason?
             if case .noBox(let r) = prediction { noBox = r }
             let best = boxes.flatMap(\.ious).max() ?? 0
@@ -73,8 +87,8 @@ public struct MapScorer: Sendable {
             let ious = gts.map { IoU.inclusive(b, $0) }
             let box = ScoredBox(normalized: BoundingBox(ymin: Double(b.y0) / Double(map.height), xmin: Double(b.x0) / Double(map.width),
                                                         ymax: Double(b.y1) / Double(map.height), xmax: Double(b.x1) / Double(map.width)),
-                                polygon: [[Double(b.x0), Double(b.y0)], [Double(b.x1), Double(b.y0)],
-                                          [Double(b.x1), Double(b.y1)], [Double(b.x0), Double(b.y1)]],
+                                polygon: [SIMD2(Double(b.x0), Double(b.y0)), SIMD2(Double(b.x1), Double(b.y0)),
+                                          SIMD2(Double(b.x1), Double(b.y1)), SIMD2(Double(b.x0), Double(b.y1))],
                                 ious: ious)
             let empty = !bytes.contains { Int($0) > cutoff }
             return ScoredMap(boxes: [box], noBox: empty ? .nothingAboveThreshold : nil, ruleIoU: ious.max() ?? 0, sweep: sweep)

@@ -19,8 +19,8 @@ public struct MapRecord: Sendable {
     }
 }
 
-/// One sample's stored results: its ground truth, the model's prediction and every map's boxes,
-/// IoUs and threshold sweep.
+/// One sample's results: its ground truth, the model's prediction and every map's boxes, IoUs
+/// and threshold sweep. What `ResultStore` writes and what `storedRun` reads back (without sweeps).
 public struct SampleRecord: Sendable {
     /// Position in the dataset.
     public var index: Int
@@ -43,46 +43,12 @@ public struct SampleRecord: Sendable {
         self.width = width; self.height = height; self.truth = truth
         self.predictions = predictions; self.probabilities = probabilities; self.mapFile = mapFile; self.maps = maps
     }
-}
 
-/// One box of a stored map (the evaluation's fixed rule).
-public struct StoredBox: Sendable, Hashable {
-    /// Normalised `[ymin, xmin, ymax, xmax]`.
-    public var normalized: BoundingBox
-    /// IoU with each ground-truth box.
-    public var ious: [Double]
-}
-
-/// One stored map's result: its rule IoU and boxes.
-public struct StoredMap: Sendable, Hashable {
-    public var method: String
-    public var layer: String
-    public var classIndex: Int
-    /// Best IoU of the fixed rule's boxes (0 without a box).
-    public var ruleIoU: Double
-    /// Why there is no box (`NoBoxReason.rawValue`), or nil.
-    public var noBox: String?
-    public var boxes: [StoredBox]
-}
-
-/// One evaluated sample as `results.sqlite` holds it.
-public struct StoredSample: Sendable {
-    /// Position in the dataset.
-    public var index: Int
-    public var id: String
-    public var label: Int
-    public var className: String
-    public var width: Int
-    public var height: Int
-    public var truth: [BoundingBox]
-    /// Top predicted classes, most probable first, and their probabilities (nil for maps from files).
-    public var predictions: [Int]?
-    public var probabilities: [Double]?
-    /// Keyed by `key(method:layer:)`.
-    public var maps: [String: StoredMap]
-
-    /// The key of a method and layer in `maps`.
+    /// The key of a method and layer (`map(_:)`).
     public static func key(method: String, layer: String) -> String { "\(method)/\(layer)" }
+
+    /// The map of the method and layer `key` names, if there is one.
+    public func map(_ key: String) -> MapRecord? { maps.first { Self.key(method: $0.method, layer: $0.layer) == key } }
 }
 
 /// The per-image results of an evaluation in SQLite (`DIR/results.sqlite`, through GRDB): written
@@ -193,8 +159,11 @@ public final class ResultStore: Sendable {
                         """, arguments: [s.index, s.id, s.label, s.className, s.width, s.height, try json(s.truth),
                                          try s.predictions.map(json), try s.probabilities.map(json), s.mapFile])
                     for m in s.maps {
-                        let single = m.scored.sweep.single.reduce(into: Data()) { $0.append($1.data) }
-                        let multi = m.scored.sweep.multi.reduce(into: Data()) { $0.append($1.data) }
+                        guard let sweep = m.scored.sweep else {
+                            throw CAMError("results", "sample '\(s.id)' \(m.method)/\(m.layer): no threshold sweep to store", kind: .internal)
+                        }
+                        let single = sweep.single.reduce(into: Data()) { $0.append($1.data) }
+                        let multi = sweep.multi.reduce(into: Data()) { $0.append($1.data) }
                         try db.execute(sql: """
                             INSERT INTO result (sample_idx, method, layer, class_index, rule_iou, no_box, box_count, single, multi)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -217,7 +186,7 @@ public final class ResultStore: Sendable {
 
     /// The run's settings (`config`, decoded; empty when absent or not a JSON object of strings) and
     /// every stored sample with its maps' rule IoUs and boxes, in dataset order (what a report reads).
-    public func storedRun() throws -> (settings: [String: String], samples: [StoredSample]) {
+    public func storedRun() throws -> (settings: [String: String], samples: [SampleRecord]) {
         do {
             return try queue.read { db in
                 var settings: [String: String] = [:]
@@ -225,35 +194,42 @@ public final class ResultStore: Sendable {
                    let decoded = try? Self.decode([String: String].self, json) {
                     settings = decoded
                 }
-                var samples: [StoredSample] = []
+                var samples: [SampleRecord] = []
                 var position: [Int: Int] = [:]
+                /// Where each (sample, method/layer) sits in its sample's `maps`.
+                var mapPosition: [String: Int] = [:]
                 for row in try Row.fetchAll(db, sql: """
-                    SELECT idx, id, label, class_name, width, height, truth, predictions, probabilities FROM sample ORDER BY idx
+                    SELECT idx, id, label, class_name, width, height, truth, predictions, probabilities, map_file FROM sample ORDER BY idx
                     """) {
                     let predictions: String? = row["predictions"], probabilities: String? = row["probabilities"]
-                    let s = StoredSample(
+                    let s = SampleRecord(
                         index: row["idx"], id: row["id"], label: row["label"], className: row["class_name"], width: row["width"],
                         height: row["height"], truth: try Self.decode([BoundingBox].self, row["truth"]),
                         predictions: try predictions.map { try Self.decode([Int].self, $0) },
                         probabilities: try probabilities.map { try Self.decode([Double].self, $0) },
-                        maps: [:])
+                        mapFile: row["map_file"], maps: [])
                     position[s.index] = samples.count
                     samples.append(s)
                 }
                 for row in try Row.fetchAll(db, sql: "SELECT sample_idx, method, layer, class_index, rule_iou, no_box FROM result") {
                     guard let p = position[row["sample_idx"]] else { continue }
-                    let m = StoredMap(method: row["method"], layer: row["layer"], classIndex: row["class_index"], ruleIoU: row["rule_iou"],
-                                      noBox: row["no_box"], boxes: [])
-                    samples[p].maps[StoredSample.key(method: m.method, layer: m.layer)] = m
+                    let noBox: String? = row["no_box"]
+                    let m = MapRecord(method: row["method"], layer: row["layer"], classIndex: row["class_index"],
+                                      scored: ScoredMap(boxes: [], noBox: noBox.flatMap(NoBoxReason.init(rawValue:)),
+                                                        ruleIoU: row["rule_iou"], sweep: nil))
+                    mapPosition["\(p) \(SampleRecord.key(method: m.method, layer: m.layer))"] = samples[p].maps.count
+                    samples[p].maps.append(m)
                 }
                 for row in try Row.fetchAll(db, sql: """
-                    SELECT sample_idx, method, layer, ymin, xmin, ymax, xmax, ious FROM box ORDER BY sample_idx, method, layer, box_index
+                    SELECT sample_idx, method, layer, ymin, xmin, ymax, xmax, polygon, ious FROM box
+                    ORDER BY sample_idx, method, layer, box_index
                     """) {
-                    guard let p = position[row["sample_idx"]] else { continue }
-                    let k = StoredSample.key(method: row["method"], layer: row["layer"])
-                    let box = StoredBox(normalized: BoundingBox(ymin: row["ymin"], xmin: row["xmin"], ymax: row["ymax"], xmax: row["xmax"]),
+                    guard let p = position[row["sample_idx"]],
+                          let q = mapPosition["\(p) \(SampleRecord.key(method: row["method"], layer: row["layer"]))"] else { continue }
+                    let box = ScoredBox(normalized: BoundingBox(ymin: row["ymin"], xmin: row["xmin"], ymax: row["ymax"], xmax: row["xmax"]),
+                                        polygon: (try? Self.decode([SIMD2<Double>].self, row["polygon"])) ?? [],
                                         ious: (try? Self.decode([Double].self, row["ious"])) ?? [])
-                    samples[p].maps[k]?.boxes.append(box)
+                    samples[p].maps[q].scored.boxes.append(box)
                 }
                 return (settings, samples)
             }

@@ -365,8 +365,8 @@ public enum Report {
             chosen = combos[0]
         }
         let key = EvaluationRun.key(method: chosen.0, layer: chosen.1)
-        let ranked = run.samples.filter { $0.maps[key] != nil }
-        let picks = galleryPicks(ranked.map { $0.maps[key]!.ruleIoU }, count: options.galleryCount)
+        let ranked = run.samples.filter { $0.map(key) != nil }
+        let picks = galleryPicks(ranked.map { $0.map(key)!.scored.ruleIoU }, count: options.galleryCount)
 
         // Sources of pixels and maps.
         var data = dataset
@@ -388,13 +388,13 @@ public enum Report {
         for (name, slug, indices) in [("Best", "best", picks.best), ("Median", "median", picks.median), ("Worst", "worst", picks.worst)]
         where !indices.isEmpty {
             let samples = indices.map { ranked[$0] }
-            let titles = samples.map { String(format: "%@  |  %@  |  %@ IoU %.3f", $0.id, $0.className, comboTitleText, $0.maps[key]!.ruleIoU) }
+            let titles = samples.map { String(format: "%@  |  %@  |  %@ IoU %.3f", $0.id, $0.className, comboTitleText, $0.map(key)!.scored.ruleIoU) }
             let panels = try galleryPanels(samples, titles: titles, run: run, combos: combos, model: loaded, dataset: data,
                                            options: options, warnings: &warnings)
             var items: [GalleryItem] = []
             for (rank, s) in samples.enumerated() {
-                let m = s.maps[key]!
-                var item = GalleryItem(hasImage: false, image: "", alt: "", width: 0, height: 0, iou: String(format: "%.3f", m.ruleIoU),
+                let m = s.map(key)!
+                var item = GalleryItem(hasImage: false, image: "", alt: "", width: 0, height: 0, iou: String(format: "%.3f", m.scored.ruleIoU),
                                        id: s.id, className: s.className, hasPrediction: false, predicted: "")
                 if let p = s.predictions?.first {
                     item.hasPrediction = true
@@ -423,7 +423,7 @@ public enum Report {
 
     /// Panels of `samples` (nil where there is no picture): the model's maps with the stored boxes
     /// and IoUs, or the stored boxes alone without a model.
-    static func galleryPanels(_ samples: [StoredSample], titles: [String], run: EvaluationRun, combos: [(String, String)], model: LoadedModel?,
+    static func galleryPanels(_ samples: [SampleRecord], titles: [String], run: EvaluationRun, combos: [(String, String)], model: LoadedModel?,
                               dataset: (any Dataset)?, options: ReportOptions, warnings: inout [String]) throws -> [Panel?] {
         guard let dataset else { return samples.map { _ in nil } }
         var images: [Image?] = []
@@ -470,12 +470,12 @@ public enum Report {
             let s = samples[i]
             var maps: [PanelMap] = []
             for (method, layer) in combos {
-                guard let stored = s.maps[EvaluationRun.key(method: method, layer: layer)] else { continue }
-                let boxes = stored.boxes.map { OverlayBox($0.normalized, iou: s.truth.isEmpty ? nil : $0.ious.max()) }
+                guard let stored = s.map(EvaluationRun.key(method: method, layer: layer)) else { continue }
+                let boxes = stored.scored.boxes.map { OverlayBox($0.normalized, iou: s.truth.isEmpty ? nil : $0.bestIoU) }
                 let fromModel = explained[i]?.first { $0.method == method && $0.layer == layer }
                 maps.append(PanelMap(method: method, layer: layer, classIndex: stored.classIndex, map: fromModel?.map,
-                                     boxes: boxes, noBox: stored.noBox.flatMap(NoBoxReason.init(rawValue:)),
-                                     bestIoU: s.truth.isEmpty ? nil : stored.ruleIoU))
+                                     boxes: boxes, noBox: stored.scored.noBox,
+                                     bestIoU: s.truth.isEmpty ? nil : stored.scored.ruleIoU))
             }
             var o = panelOptions
             if explained[i] == nil { o.rows = [.boxes] }

@@ -11,12 +11,12 @@ public struct EvaluationRun: Sendable {
     /// The run's settings as stored (`run.config`), empty when there is no `results.sqlite`.
     public var settings: [String: String]
     /// Every stored sample, in dataset order.
-    public var samples: [StoredSample]
+    public var samples: [SampleRecord]
     /// Set when `results.sqlite` is missing or unreadable (the report then has no histograms and no gallery).
     public var resultsProblem: String?
 
-    /// The key of a method and layer in `StoredSample.maps`.
-    public static func key(method: String, layer: String) -> String { StoredSample.key(method: method, layer: layer) }
+    /// The key of a method and layer in `SampleRecord.map(_:)`.
+    public static func key(method: String, layer: String) -> String { SampleRecord.key(method: method, layer: layer) }
 
     /// Reads `dir/metrics.json` (required) and `dir/results.sqlite` (optional).
     public static func read(_ dir: URL) throws -> EvaluationRun {
@@ -54,6 +54,6 @@ public struct EvaluationRun: Sendable {
     /// Rule IoUs of every stored sample for one method and layer, in dataset order.
     public func ious(method: String, layer: String) -> [Double] {
         let k = Self.key(method: method, layer: layer)
-        return samples.compactMap { $0.maps[k]?.ruleIoU }
+        return samples.compactMap { $0.map(k)?.scored.ruleIoU }
     }
 }

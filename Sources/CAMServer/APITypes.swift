@@ -8,9 +8,15 @@ import Foundation
 public typealias PredictionJSON = ClassScore
 
 /// A box found in a map, normalised `[ymin, xmin, ymax, xmax]`, with its IoU against each ground-truth box.
+/// The API's view of a `ScoredBox` (its contract names the box `box` and leaves the outline out).
 public struct BoxJSON: Codable, Sendable {
     public var box: BoundingBox
     public var ious: [Double]
+
+    public init(_ scored: ScoredBox) {
+        box = scored.normalized
+        ious = scored.ious
+    }
 }
 
 /// A raw map at feature resolution, before ReLU and normalisation: row-major values.

@@ -127,7 +127,7 @@ enum ExplainPipeline {
         return try e.maps.map { m in
             let up = try MapRendering(normalization: p.normalization).displayMap(m.raw.tensor(), height: e.mapHeight, width: e.mapWidth)
             let prediction = try BoxExtractor.boxes(in: up, rule: rule)
-            let boxes = prediction.boxes.map { b in BoxJSON(box: b.normalized, ious: e.truth.map { b.iou(with: $0) }) }
+            let boxes = prediction.boxes.map { BoxJSON(ScoredBox($0, truth: e.truth, mode: .hull)) }
             var noBox: String?
             if case .noBox(let reason) = prediction { noBox = reason.rawValue }
             var json = MapJSON(method: m.method.rawValue, layer: m.layer, classIndex: m.classIndex, className: facts.className(m.classIndex),

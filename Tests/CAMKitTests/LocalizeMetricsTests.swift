@@ -27,7 +27,7 @@ import CAMKit
             let scored = try scorer.score(map, truth: truth, source: s.id)
             ruleIoUs.append(scored.ruleIoU)
             try acc.add(SampleEvaluation(sampleID: s.id, label: s.label, predictions: s.predictions, ruleIoU: scored.ruleIoU,
-                                         sweep: scored.sweep, truth: truth.boxes))
+                                         sweep: try #require(scored.sweep), truth: truth.boxes))
         }
         return (try acc.metrics(boxRule: BoxRule.camkit.description), ruleIoUs)
     }
@@ -121,7 +121,7 @@ import CAMKit
         let camkit = try MapScorer(rule: .camkit, sweep: .standard(.camkit))
         let z = try camkit.score(try ScoreMap(width: 10, height: 10, values: [Double](repeating: 0, count: 100)), truth: truth)
         #expect(z.ruleIoU == 0 && z.noBox == .emptyMap && z.boxes.isEmpty)
-        #expect(z.sweep.single.allSatisfy { $0.words.allSatisfy { $0 == 0 } })
+        #expect(try #require(z.sweep).single.allSatisfy { $0.words.allSatisfy { $0 == 0 } })
     }
 
     @Test func bitSetRoundTrip() {
