@@ -22,10 +22,10 @@ build: deps
 serve: build
 	$(SWIFT) build -c release --product camkit-serve
 
-## Run the whole test suite. Serial: the server's timeout and queue tests measure wall time, and
+## Run the whole test suite (a target importing a stage it does not depend on fails the build). Serial: the server's timeout and queue tests measure wall time, and
 ## on 2 cores the parallel suites starve them (the whole run takes about 70 s either way).
 test: deps
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test --skip-build --no-parallel
 
 ## The main job on the embedded default.

@@ -10,3 +10,4 @@
 @_exported import CAMModels
 @_exported import CAMReport
 @_exported import CAMTrain
+@_exported import Torch
