@@ -496,14 +496,19 @@ int ct_set_grad_enabled(int enabled) {
     })
 }
 
-int ct_is_grad_enabled(void) { return at::GradMode::is_enabled() ? 1 : 0; }
+int ct_is_grad_enabled(void) { CT_GUARD(-1, return at::GradMode::is_enabled() ? 1 : 0;) }
 
 void *ct_inference_mode_enter(int enabled) { CT_GUARD(nullptr, return new c10::InferenceMode(enabled != 0);) }
 void ct_inference_mode_exit(void *guard) { delete static_cast<c10::InferenceMode *>(guard); }
 
 // ---------- runtime ----------
 
-void ct_manual_seed(uint64_t seed) { torch::manual_seed(seed); }
+int ct_manual_seed(uint64_t seed) {
+    CT_GUARD(-1, {
+        torch::manual_seed(seed);
+        return 0;
+    })
+}
 
 int ct_retain_freed_memory(void) {
     CT_GUARD(-1, {
@@ -527,7 +532,7 @@ int ct_set_num_threads(int n) {
     })
 }
 
-int ct_get_num_threads(void) { return at::get_num_threads(); }
+int ct_get_num_threads(void) { CT_GUARD(-1, return at::get_num_threads();) }
 
 int64_t ct_rng_state(uint8_t *out, int64_t cap) {
     CT_GUARD(-1, {

@@ -195,6 +195,7 @@ int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *gra
 
 /** Sets whether autograd records; returns the previous state (0/1). */
 int ct_set_grad_enabled(int enabled);
+/** 1 or 0, or -1 on failure. */
 int ct_is_grad_enabled(void);
 /** Enters an inference-mode scope on this thread (enabled 0: leaves one for the scope);
  *  leave it with ct_inference_mode_exit. */
@@ -203,8 +204,10 @@ void ct_inference_mode_exit(void *guard);
 
 /* ---------- runtime ---------- */
 
-void ct_manual_seed(uint64_t seed);
+/** Seeds the global CPU generator; 0 or -1. */
+int ct_manual_seed(uint64_t seed);
 int ct_set_num_threads(int n);
+/** The intra-op thread count, or -1 on failure. */
 int ct_get_num_threads(void);
 /** Keeps freed memory in the process (glibc: no mmap for large blocks, no trimming), so that
  *  the large activations of each forward do not page-fault afresh. Returns 0, or -1 if refused. */
