@@ -6,6 +6,8 @@
 #include <ATen/Parallel.h>
 
 #include <cstring>
+#include <initializer_list>
+#include <memory>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -18,6 +20,26 @@ struct ct_tensor {
 namespace {
 
 ct_tensor *wrap(at::Tensor t) { return new ct_tensor{std::move(t)}; }
+
+/// Sets each out-pointer of a multi-output call to NULL, so that every failure leaves them so;
+/// throws when one is missing.
+void reset_outs(std::initializer_list<ct_tensor **> outs) {
+    bool missing = false;
+    for (auto o : outs) {
+        if (o) *o = nullptr;
+        else missing = true;
+    }
+    if (missing) throw std::invalid_argument("an out-pointer is NULL");
+}
+
+/// Handles for all of `ts`, owned until the caller releases them: a multi-output call builds
+/// every handle before it publishes any, so a failure part-way frees those already built.
+std::vector<std::unique_ptr<ct_tensor>> hold(std::vector<at::Tensor> ts) {
+    std::vector<std::unique_ptr<ct_tensor>> held;
+    held.reserve(ts.size());
+    for (auto &t : ts) held.emplace_back(new ct_tensor{std::move(t)});
+    return held;
+}
 
 at::ScalarType scalar_type(int dtype) {
     switch (dtype) {
@@ -55,8 +77,12 @@ at::IntArrayRef dims(const int64_t *p, int n) { return at::IntArrayRef(p, static
 
 std::vector<at::Tensor> tensors(ct_tensor *const *ts, int n) {
     std::vector<at::Tensor> v;
+    if (n < 0 || (n > 0 && !ts)) throw std::invalid_argument("bad tensor list");
     v.reserve(n);
-    for (int i = 0; i < n; ++i) v.push_back(ts[i]->t);
+    for (int i = 0; i < n; ++i) {
+        if (!ts[i]) throw std::invalid_argument("tensor " + std::to_string(i) + " of the list is NULL");
+        v.push_back(ts[i]->t);
+    }
     return v;
 }
 
@@ -311,28 +337,34 @@ ct_tensor *ct_argext(const ct_tensor *a, int64_t dim, int keepdim, int is_max) {
 
 int ct_topk(const ct_tensor *a, int64_t k, int64_t dim, int largest, int sorted, ct_tensor **v, ct_tensor **i) {
     CT_GUARD(-1, {
+        reset_outs({v, i});
         auto r = a->t.topk(k, dim, largest != 0, sorted != 0);
-        *v = wrap(std::get<0>(r));
-        *i = wrap(std::get<1>(r));
+        auto h = hold({std::get<0>(r), std::get<1>(r)});
+        *v = h[0].release();
+        *i = h[1].release();
         return 0;
     })
 }
 
 int ct_sort(const ct_tensor *a, int64_t dim, int descending, ct_tensor **v, ct_tensor **i) {
     CT_GUARD(-1, {
+        reset_outs({v, i});
         auto r = a->t.sort(dim, descending != 0);
-        *v = wrap(std::get<0>(r));
-        *i = wrap(std::get<1>(r));
+        auto h = hold({std::get<0>(r), std::get<1>(r)});
+        *v = h[0].release();
+        *i = h[1].release();
         return 0;
     })
 }
 
 int ct_svd(const ct_tensor *a, ct_tensor **u, ct_tensor **s, ct_tensor **vh) {
     CT_GUARD(-1, {
+        reset_outs({u, s, vh});
         auto r = at::linalg_svd(a->t, /*full_matrices=*/false);
-        *u = wrap(std::get<0>(r));
-        *s = wrap(std::get<1>(r));
-        *vh = wrap(std::get<2>(r));
+        auto h = hold({std::get<0>(r), std::get<1>(r), std::get<2>(r)});
+        *u = h[0].release();
+        *s = h[1].release();
+        *vh = h[2].release();
         return 0;
     })
 }
@@ -477,13 +509,19 @@ int ct_backward(const ct_tensor *t, const ct_tensor *grad, int retain) {
 int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *grad_outputs, ct_tensor *const *inputs,
                      int n_in, int retain, int create, ct_tensor **out) {
     CT_GUARD(-1, {
+        if (n_in < 0 || (n_in > 0 && !out)) throw std::invalid_argument("bad out array");
+        for (int i = 0; i < n_in; ++i) out[i] = nullptr;
         auto outs = tensors(outputs, n_out);
         auto ins = tensors(inputs, n_in);
         std::vector<at::Tensor> gouts;
         if (grad_outputs) gouts = tensors(grad_outputs, n_out);
         auto gs = torch::autograd::grad(outs, ins, gouts, retain != 0 ? c10::optional<bool>(true) : c10::nullopt,
                                         create != 0, /*allow_unused=*/true);
-        for (int i = 0; i < n_in; ++i) out[i] = wrap(gs[i].defined() ? gs[i] : at::zeros_like(ins[i]));
+        if (gs.size() != ins.size()) throw std::logic_error("autograd returned the wrong number of gradients");
+        for (size_t i = 0; i < gs.size(); ++i)
+            if (!gs[i].defined()) gs[i] = at::zeros_like(ins[i]);
+        auto h = hold(std::move(gs));
+        for (int i = 0; i < n_in; ++i) out[i] = h[i].release();
         return 0;
     })
 }

@@ -4,7 +4,8 @@
  * Every function catches every C++ exception. On failure it stores the
  * message in a thread-local (read with ct_last_error) and returns a sentinel:
  * NULL for handles, -1 for status codes. Handles are owned by the caller and
- * released with ct_free.
+ * released with ct_free. Functions with several out-handles are all-or-nothing:
+ * on failure every out-pointer is NULL and nothing is left allocated.
  */
 #ifndef CTORCH_H
 #define CTORCH_H
@@ -127,11 +128,13 @@ typedef enum { CT_SUM, CT_MEAN, CT_AMAX, CT_AMIN, CT_PROD, CT_VAR, CT_STD } ct_r
 ct_tensor *ct_reduce(int op, const ct_tensor *a, const int64_t *dims, int ndims, int keepdim);
 /** argmax (is_max=1) or argmin over `dim`; dim < -64 means over the flattened tensor. */
 ct_tensor *ct_argext(const ct_tensor *a, int64_t dim, int keepdim, int is_max);
+/** torch.topk: 0 with two new handles, or -1 with both NULL. */
 int ct_topk(const ct_tensor *a, int64_t k, int64_t dim, int largest, int sorted,
             ct_tensor **values, ct_tensor **indices);
+/** torch.sort: 0 with two new handles, or -1 with both NULL. */
 int ct_sort(const ct_tensor *a, int64_t dim, int descending, ct_tensor **values, ct_tensor **indices);
 
-/** Reduced SVD a = U diag(S) Vh of a matrix (or batch of matrices). */
+/** Reduced SVD a = U diag(S) Vh of a matrix (or batch): 0 with three new handles, or -1 with all NULL. */
 int ct_svd(const ct_tensor *a, ct_tensor **u, ct_tensor **s, ct_tensor **vh);
 
 /* ---------- neural-network functions ---------- */
@@ -186,8 +189,9 @@ int ct_zero_grad(ct_tensor *t);
 int ct_backward(const ct_tensor *t, const ct_tensor *grad, int retain_graph);
 /**
  * torch.autograd.grad(outputs, inputs, grad_outputs): gradients only into
- * `inputs`, written as new handles into `out` (n_in of them). grad_outputs may be NULL.
- * allow_unused: an input the outputs do not depend on gets a zeros tensor.
+ * `inputs`, as n_in new handles in `out`. grad_outputs may be NULL.
+ * An input the outputs do not depend on gets a zeros tensor.
+ * 0, or -1 with all of out[0..n_in) NULL.
  */
 int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *grad_outputs,
                      ct_tensor *const *inputs, int n_in, int retain_graph, int create_graph,
