@@ -480,14 +480,12 @@ int ct_init(ct_tensor *a, int kind, double p, double q) {
 int ct_set_requires_grad(ct_tensor *t, int r) { CT_GUARD(-1, { t->t.set_requires_grad(r != 0); return 0; }) }
 int ct_requires_grad(const ct_tensor *t) { CT_GUARD(-1, return t->t.requires_grad() ? 1 : 0;) }
 
-ct_tensor *ct_grad(const ct_tensor *t) {
-    CT_GUARD(nullptr, {
+int ct_grad(const ct_tensor *t, ct_tensor **out) {
+    CT_GUARD(-1, {
+        reset_outs({out});
         const at::Tensor &g = t->t.grad();
-        if (!g.defined()) {
-            ctorch::set_error("");
-            return nullptr;
-        }
-        return wrap(g);
+        if (g.defined()) *out = wrap(g);
+        return 0;
     })
 }
 

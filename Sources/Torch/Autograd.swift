@@ -12,10 +12,13 @@ extension Tensor {
         return self
     }
 
-    /// The gradient accumulated by `backward`, if any.
+    /// The gradient accumulated by `backward`, or nil when there is none; throws if libtorch fails.
     public var grad: Tensor? {
-        guard let h = ct_grad(handle) else { return nil }
-        return Tensor(owning: h)
+        get throws {
+            var h: OpaquePointer?
+            try Tensor.status("grad", ct_grad(handle, &h))
+            return h.map { Tensor(owning: $0) }
+        }
     }
 
     /// Drops the accumulated gradient.

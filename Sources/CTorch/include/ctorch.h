@@ -182,8 +182,8 @@ int ct_init(ct_tensor *a, int kind, double a_param, double b_param);
 
 int ct_set_requires_grad(ct_tensor *t, int requires_grad);
 int ct_requires_grad(const ct_tensor *t);
-/** The accumulated .grad, or NULL with an empty error when there is none. */
-ct_tensor *ct_grad(const ct_tensor *t);
+/** The accumulated .grad as a new handle in *out: 0 (with *out NULL when there is none), or -1 with *out NULL. */
+int ct_grad(const ct_tensor *t, ct_tensor **out);
 int ct_zero_grad(ct_tensor *t);
 /** t.backward(grad) — grad may be NULL for a scalar. */
 int ct_backward(const ct_tensor *t, const ct_tensor *grad, int retain_graph);
