@@ -32,7 +32,7 @@ let batch = Int(argument("batch", "16"))!
 let iters = Int(argument("iters", "10"))!
 try Runtime.setThreads(Int(argument("threads", "2")))
 if argument("allocator", "retain") == "retain" { try Runtime.retainFreedMemory() }
-Runtime.manualSeed(0)
+try Runtime.manualSeed(0)
 let size = Int(argument("size", "224"))!
 let classes = Int(argument("classes", "1000"))!
 

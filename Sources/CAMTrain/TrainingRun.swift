@@ -52,7 +52,7 @@ public struct TrainingRun {
     public func execute(workers: Int, checkpointEvery: Int, shouldStop: @escaping () -> Bool) throws {
         let s = settings
         let out = URL(fileURLWithPath: s.outputDirectory)
-        Runtime.manualSeed(s.config.seed)
+        try Runtime.manualSeed(s.config.seed)
         let data = try LoaderTrainingData.make(
             spec: DatasetSpec.parse(s.dataset), validationSpec: s.validationDataset.map(DatasetSpec.parse),
             config: s.config, preprocessing: s.preprocessing, workers: workers)

@@ -6,6 +6,8 @@
 #include <ATen/Parallel.h>
 
 #include <cstring>
+#include <initializer_list>
+#include <memory>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -19,7 +21,27 @@ namespace {
 
 ct_tensor *wrap(at::Tensor t) { return new ct_tensor{std::move(t)}; }
 
-at::ScalarType scalar_type(int dtype) {
+/// Sets each out-pointer of a multi-output call to NULL, so that every failure leaves them so;
+/// throws when one is missing.
+void reset_outs(std::initializer_list<ct_tensor **> outs) {
+    bool missing = false;
+    for (auto o : outs) {
+        if (o) *o = nullptr;
+        else missing = true;
+    }
+    if (missing) throw std::invalid_argument("an out-pointer is NULL");
+}
+
+/// Handles for all of `ts`, owned until the caller releases them: a multi-output call builds
+/// every handle before it publishes any, so a failure part-way frees those already built.
+std::vector<std::unique_ptr<ct_tensor>> hold(std::vector<at::Tensor> ts) {
+    std::vector<std::unique_ptr<ct_tensor>> held;
+    held.reserve(ts.size());
+    for (auto &t : ts) held.emplace_back(new ct_tensor{std::move(t)});
+    return held;
+}
+
+at::ScalarType scalar_type(ct_dtype dtype) {
     switch (dtype) {
     case CT_FLOAT32: return at::kFloat;
     case CT_FLOAT64: return at::kDouble;
@@ -32,10 +54,10 @@ at::ScalarType scalar_type(int dtype) {
     case CT_FLOAT16: return at::kHalf;
     case CT_BFLOAT16: return at::kBFloat16;
     }
-    throw std::invalid_argument("unknown dtype code " + std::to_string(dtype));
+    throw std::invalid_argument("unknown dtype code " + std::to_string(static_cast<int>(dtype)));
 }
 
-int dtype_code(at::ScalarType s) {
+ct_dtype dtype_code(at::ScalarType s) {
     switch (s) {
     case at::kFloat: return CT_FLOAT32;
     case at::kDouble: return CT_FLOAT64;
@@ -55,8 +77,12 @@ at::IntArrayRef dims(const int64_t *p, int n) { return at::IntArrayRef(p, static
 
 std::vector<at::Tensor> tensors(ct_tensor *const *ts, int n) {
     std::vector<at::Tensor> v;
+    if (n < 0 || (n > 0 && !ts)) throw std::invalid_argument("bad tensor list");
     v.reserve(n);
-    for (int i = 0; i < n; ++i) v.push_back(ts[i]->t);
+    for (int i = 0; i < n; ++i) {
+        if (!ts[i]) throw std::invalid_argument("tensor " + std::to_string(i) + " of the list is NULL");
+        v.push_back(ts[i]->t);
+    }
     return v;
 }
 
@@ -65,14 +91,27 @@ c10::optional<at::Tensor> opt(const ct_tensor *t) {
     return t->t;
 }
 
-at::MemoryFormat memory_format(int code) {
-    return code == 1 ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+at::MemoryFormat memory_format(ct_memory_format code) {
+    switch (code) {
+    case CT_CONTIGUOUS_FORMAT: return at::MemoryFormat::Contiguous;
+    case CT_CHANNELS_LAST: return at::MemoryFormat::ChannelsLast;
+    }
+    throw std::invalid_argument("unknown memory format " + std::to_string(static_cast<int>(code)));
+}
+
+at::Reduction::Reduction reduction(ct_reduction r) {
+    switch (r) {
+    case CT_REDUCTION_NONE: return at::Reduction::None;
+    case CT_REDUCTION_MEAN: return at::Reduction::Mean;
+    case CT_REDUCTION_SUM: return at::Reduction::Sum;
+    }
+    throw std::invalid_argument("unknown reduction " + std::to_string(static_cast<int>(r)));
 }
 
 }  // namespace
 
 namespace {
-at::Tensor binary(int op, const at::Tensor &x, const at::Tensor &y) {
+at::Tensor binary(ct_binary_op op, const at::Tensor &x, const at::Tensor &y) {
     switch (op) {
     case CT_ADD: return x + y;
     case CT_SUB: return x - y;
@@ -92,19 +131,19 @@ at::Tensor binary(int op, const at::Tensor &x, const at::Tensor &y) {
     case CT_LOGICAL_OR: return x.logical_or(y);
     case CT_REMAINDER: return x.remainder(y);
     }
-    throw std::invalid_argument("unknown binary op " + std::to_string(op));
+    throw std::invalid_argument("unknown binary op " + std::to_string(static_cast<int>(op)));
 }
 }  // namespace
 
 extern "C" {
 
-int ct_dtype_size(int dtype) {
+int ct_dtype_size(ct_dtype dtype) {
     CT_GUARD(-1, return static_cast<int>(c10::elementSize(scalar_type(dtype)));)
 }
 
 void ct_free(ct_tensor *t) { delete t; }
 
-ct_tensor *ct_from_bytes(const void *data, size_t nbytes, int dtype, const int64_t *shape, int ndim) {
+ct_tensor *ct_from_bytes(const void *data, size_t nbytes, ct_dtype dtype, const int64_t *shape, int ndim) {
     CT_GUARD(nullptr, {
         auto st = scalar_type(dtype);
         auto t = at::empty(dims(shape, ndim), at::TensorOptions().dtype(st));
@@ -118,26 +157,26 @@ ct_tensor *ct_from_bytes(const void *data, size_t nbytes, int dtype, const int64
     })
 }
 
-ct_tensor *ct_factory(int kind, int dtype, const int64_t *shape, int ndim) {
+ct_tensor *ct_factory(ct_factory_kind kind, ct_dtype dtype, const int64_t *shape, int ndim) {
     CT_GUARD(nullptr, {
         auto o = at::TensorOptions().dtype(scalar_type(dtype));
         auto s = dims(shape, ndim);
         switch (kind) {
-        case 0: return wrap(at::zeros(s, o));
-        case 1: return wrap(at::ones(s, o));
-        case 2: return wrap(at::empty(s, o));
-        case 3: return wrap(at::rand(s, o));
-        case 4: return wrap(at::randn(s, o));
+        case CT_ZEROS: return wrap(at::zeros(s, o));
+        case CT_ONES: return wrap(at::ones(s, o));
+        case CT_EMPTY: return wrap(at::empty(s, o));
+        case CT_RAND: return wrap(at::rand(s, o));
+        case CT_RANDN: return wrap(at::randn(s, o));
         }
-        throw std::invalid_argument("unknown factory kind");
+        throw std::invalid_argument("unknown factory kind " + std::to_string(static_cast<int>(kind)));
     })
 }
 
-ct_tensor *ct_full(double value, int dtype, const int64_t *shape, int ndim) {
+ct_tensor *ct_full(double value, ct_dtype dtype, const int64_t *shape, int ndim) {
     CT_GUARD(nullptr, return wrap(at::full(dims(shape, ndim), value, at::TensorOptions().dtype(scalar_type(dtype))));)
 }
 
-ct_tensor *ct_arange(double start, double end, double step, int dtype) {
+ct_tensor *ct_arange(double start, double end, double step, ct_dtype dtype) {
     CT_GUARD(nullptr, return wrap(at::arange(start, end, step, at::TensorOptions().dtype(scalar_type(dtype))));)
 }
 
@@ -165,12 +204,17 @@ int ct_strides(const ct_tensor *t, int64_t *out, int cap) {
     })
 }
 
-int ct_get_dtype(const ct_tensor *t) { CT_GUARD(-1, return dtype_code(t->t.scalar_type());) }
+int ct_get_dtype(const ct_tensor *t, ct_dtype *out) {
+    CT_GUARD(-1, {
+        *out = dtype_code(t->t.scalar_type());
+        return 0;
+    })
+}
 
 int64_t ct_numel(const ct_tensor *t) { CT_GUARD(-1, return t->t.numel();) }
 int64_t ct_version(const ct_tensor *t) { CT_GUARD(-1, return t->t.is_inference() ? -1 : static_cast<int64_t>(t->t._version());) }
 
-int ct_is_contiguous(const ct_tensor *t, int mf) { CT_GUARD(-1, return t->t.is_contiguous(memory_format(mf)) ? 1 : 0;) }
+int ct_is_contiguous(const ct_tensor *t, ct_memory_format mf) { CT_GUARD(-1, return t->t.is_contiguous(memory_format(mf)) ? 1 : 0;) }
 
 int ct_copy_out(const ct_tensor *t, void *dst, size_t nbytes) {
     CT_GUARD(-1, {
@@ -191,8 +235,8 @@ int ct_item(const ct_tensor *t, double *out) {
     })
 }
 
-ct_tensor *ct_to_dtype(const ct_tensor *t, int dtype) { CT_GUARD(nullptr, return wrap(t->t.to(scalar_type(dtype)));) }
-ct_tensor *ct_contiguous(const ct_tensor *t, int mf) { CT_GUARD(nullptr, return wrap(t->t.contiguous(memory_format(mf)));) }
+ct_tensor *ct_to_dtype(const ct_tensor *t, ct_dtype dtype) { CT_GUARD(nullptr, return wrap(t->t.to(scalar_type(dtype)));) }
+ct_tensor *ct_contiguous(const ct_tensor *t, ct_memory_format mf) { CT_GUARD(nullptr, return wrap(t->t.contiguous(memory_format(mf)));) }
 ct_tensor *ct_clone(const ct_tensor *t) { CT_GUARD(nullptr, return wrap(t->t.clone());) }
 ct_tensor *ct_detach(const ct_tensor *t) { CT_GUARD(nullptr, return wrap(t->t.detach());) }
 ct_tensor *ct_share(const ct_tensor *t) { CT_GUARD(nullptr, return wrap(t->t);) }
@@ -224,7 +268,7 @@ ct_tensor *ct_masked_select(const ct_tensor *t, const ct_tensor *m) { CT_GUARD(n
 
 // ---------- elementwise ----------
 
-ct_tensor *ct_unary(int op, const ct_tensor *a) {
+ct_tensor *ct_unary(ct_unary_op op, const ct_tensor *a) {
     CT_GUARD(nullptr, {
         const at::Tensor &x = a->t;
         switch (op) {
@@ -244,14 +288,14 @@ ct_tensor *ct_unary(int op, const ct_tensor *a) {
         case CT_LOGICAL_NOT: return wrap(x.logical_not());
         case CT_SQUARE: return wrap(x.square());
         }
-        throw std::invalid_argument("unknown unary op " + std::to_string(op));
+        throw std::invalid_argument("unknown unary op " + std::to_string(static_cast<int>(op)));
     })
 }
 
 
-ct_tensor *ct_binary(int op, const ct_tensor *a, const ct_tensor *b) { CT_GUARD(nullptr, return wrap(binary(op, a->t, b->t));) }
+ct_tensor *ct_binary(ct_binary_op op, const ct_tensor *a, const ct_tensor *b) { CT_GUARD(nullptr, return wrap(binary(op, a->t, b->t));) }
 
-ct_tensor *ct_scalar(int op, const ct_tensor *a, double s, int reverse) {
+ct_tensor *ct_scalar(ct_binary_op op, const ct_tensor *a, double s, bool reverse) {
     CT_GUARD(nullptr, {
         // A 0-dim tensor takes part in type promotion like a Python scalar.
         at::Tensor st = at::scalar_tensor(s, at::TensorOptions().dtype(at::kDouble));
@@ -261,7 +305,7 @@ ct_tensor *ct_scalar(int op, const ct_tensor *a, double s, int reverse) {
     })
 }
 
-ct_tensor *ct_clamp(const ct_tensor *a, int has_min, double mn, int has_max, double mx) {
+ct_tensor *ct_clamp(const ct_tensor *a, bool has_min, double mn, bool has_max, double mx) {
     CT_GUARD(nullptr, {
         c10::optional<at::Scalar> lo = has_min ? c10::optional<at::Scalar>(mn) : c10::nullopt;
         c10::optional<at::Scalar> hi = has_max ? c10::optional<at::Scalar>(mx) : c10::nullopt;
@@ -271,7 +315,7 @@ ct_tensor *ct_clamp(const ct_tensor *a, int has_min, double mn, int has_max, dou
 
 // ---------- reductions ----------
 
-ct_tensor *ct_reduce(int op, const ct_tensor *a, const int64_t *d, int nd, int keepdim) {
+ct_tensor *ct_reduce(ct_reduce_op op, const ct_tensor *a, const int64_t *d, int nd, bool keepdim) {
     CT_GUARD(nullptr, {
         const at::Tensor &x = a->t;
         std::vector<int64_t> all;
@@ -281,7 +325,7 @@ ct_tensor *ct_reduce(int op, const ct_tensor *a, const int64_t *d, int nd, int k
             nd = static_cast<int>(all.size());
         }
         auto ds = dims(d, nd);
-        bool k = keepdim != 0;
+        const bool k = keepdim;
         switch (op) {
         case CT_SUM: return wrap(x.sum(ds, k));
         case CT_MEAN: return wrap(x.mean(ds, k));
@@ -298,41 +342,47 @@ ct_tensor *ct_reduce(int op, const ct_tensor *a, const int64_t *d, int nd, int k
         case CT_VAR: return wrap(x.var(ds, false, k));
         case CT_STD: return wrap(x.std(ds, false, k));
         }
-        throw std::invalid_argument("unknown reduction " + std::to_string(op));
+        throw std::invalid_argument("unknown reduction " + std::to_string(static_cast<int>(op)));
     })
 }
 
-ct_tensor *ct_argext(const ct_tensor *a, int64_t dim, int keepdim, int is_max) {
+ct_tensor *ct_argext(const ct_tensor *a, int64_t dim, bool keepdim, bool is_max) {
     CT_GUARD(nullptr, {
         c10::optional<int64_t> d = dim < -64 ? c10::nullopt : c10::optional<int64_t>(dim);
-        return wrap(is_max ? a->t.argmax(d, keepdim != 0) : a->t.argmin(d, keepdim != 0));
+        return wrap(is_max ? a->t.argmax(d, keepdim) : a->t.argmin(d, keepdim));
     })
 }
 
-int ct_topk(const ct_tensor *a, int64_t k, int64_t dim, int largest, int sorted, ct_tensor **v, ct_tensor **i) {
+int ct_topk(const ct_tensor *a, int64_t k, int64_t dim, bool largest, bool sorted, ct_tensor **v, ct_tensor **i) {
     CT_GUARD(-1, {
-        auto r = a->t.topk(k, dim, largest != 0, sorted != 0);
-        *v = wrap(std::get<0>(r));
-        *i = wrap(std::get<1>(r));
+        reset_outs({v, i});
+        auto r = a->t.topk(k, dim, largest, sorted);
+        auto h = hold({std::get<0>(r), std::get<1>(r)});
+        *v = h[0].release();
+        *i = h[1].release();
         return 0;
     })
 }
 
-int ct_sort(const ct_tensor *a, int64_t dim, int descending, ct_tensor **v, ct_tensor **i) {
+int ct_sort(const ct_tensor *a, int64_t dim, bool descending, ct_tensor **v, ct_tensor **i) {
     CT_GUARD(-1, {
-        auto r = a->t.sort(dim, descending != 0);
-        *v = wrap(std::get<0>(r));
-        *i = wrap(std::get<1>(r));
+        reset_outs({v, i});
+        auto r = a->t.sort(dim, descending);
+        auto h = hold({std::get<0>(r), std::get<1>(r)});
+        *v = h[0].release();
+        *i = h[1].release();
         return 0;
     })
 }
 
 int ct_svd(const ct_tensor *a, ct_tensor **u, ct_tensor **s, ct_tensor **vh) {
     CT_GUARD(-1, {
+        reset_outs({u, s, vh});
         auto r = at::linalg_svd(a->t, /*full_matrices=*/false);
-        *u = wrap(std::get<0>(r));
-        *s = wrap(std::get<1>(r));
-        *vh = wrap(std::get<2>(r));
+        auto h = hold({std::get<0>(r), std::get<1>(r), std::get<2>(r)});
+        *u = h[0].release();
+        *s = h[1].release();
+        *vh = h[2].release();
         return 0;
     })
 }
@@ -347,15 +397,15 @@ ct_tensor *ct_conv2d(const ct_tensor *x, const ct_tensor *w, const ct_tensor *b,
 }
 
 ct_tensor *ct_batch_norm(const ct_tensor *x, const ct_tensor *w, const ct_tensor *b, ct_tensor *rm, ct_tensor *rv,
-                         int training, double momentum, double eps) {
+                         bool training, double momentum, double eps) {
     CT_GUARD(nullptr, {
-        return wrap(at::batch_norm(x->t, opt(w), opt(b), opt(rm), opt(rv), training != 0, momentum, eps,
+        return wrap(at::batch_norm(x->t, opt(w), opt(b), opt(rm), opt(rv), training, momentum, eps,
                                    at::globalContext().userEnabledCuDNN()));
     })
 }
 
-ct_tensor *ct_max_pool2d(const ct_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p, int ceil_mode) {
-    CT_GUARD(nullptr, return wrap(at::max_pool2d(x->t, dims(k, 2), dims(s, 2), dims(p, 2), {1, 1}, ceil_mode != 0));)
+ct_tensor *ct_max_pool2d(const ct_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p, bool ceil_mode) {
+    CT_GUARD(nullptr, return wrap(at::max_pool2d(x->t, dims(k, 2), dims(s, 2), dims(p, 2), {1, 1}, ceil_mode));)
 }
 
 ct_tensor *ct_adaptive_avg_pool2d(const ct_tensor *x, int64_t oh, int64_t ow) {
@@ -366,18 +416,16 @@ ct_tensor *ct_linear(const ct_tensor *x, const ct_tensor *w, const ct_tensor *b)
     CT_GUARD(nullptr, return wrap(at::linear(x->t, w->t, opt(b)));)
 }
 
-ct_tensor *ct_softmax(const ct_tensor *x, int64_t dim, int log) {
+ct_tensor *ct_softmax(const ct_tensor *x, int64_t dim, bool log) {
     CT_GUARD(nullptr, return wrap(log ? at::log_softmax(x->t, dim) : at::softmax(x->t, dim));)
 }
 
-ct_tensor *ct_cross_entropy(const ct_tensor *logits, const ct_tensor *target, double smoothing, int reduction) {
-    CT_GUARD(nullptr, {
-        if (reduction < 0 || reduction > 2) throw std::invalid_argument("reduction must be 0, 1 or 2");
-        return wrap(at::cross_entropy_loss(logits->t, target->t, {}, reduction, -100, smoothing));
-    })
+ct_tensor *ct_cross_entropy(const ct_tensor *logits, const ct_tensor *target, double smoothing, ct_reduction r) {
+    CT_GUARD(nullptr, return wrap(at::cross_entropy_loss(logits->t, target->t, {}, reduction(r), -100, smoothing));)
 }
 
-ct_tensor *ct_interpolate(const ct_tensor *x, int64_t oh, int64_t ow, int mode, int align_corners) {
+ct_tensor *ct_interpolate(const ct_tensor *x, int64_t oh, int64_t ow, ct_interp_mode mode, bool has_align_corners,
+                          bool align_corners) {
     CT_GUARD(nullptr, {
         namespace F = torch::nn::functional;
         auto o = F::InterpolateFuncOptions().size(std::vector<int64_t>{oh, ow});
@@ -386,22 +434,23 @@ ct_tensor *ct_interpolate(const ct_tensor *x, int64_t oh, int64_t ow, int mode, 
         case CT_BILINEAR: o.mode(torch::kBilinear); break;
         case CT_BICUBIC: o.mode(torch::kBicubic); break;
         case CT_AREA: o.mode(torch::kArea); break;
-        default: throw std::invalid_argument("unknown interpolation mode " + std::to_string(mode));
+        default: throw std::invalid_argument("unknown interpolation mode " + std::to_string(static_cast<int>(mode)));
         }
-        if (align_corners >= 0) o.align_corners(align_corners != 0);
+        if (has_align_corners) o.align_corners(align_corners);
         return wrap(F::interpolate(x->t, o));
     })
 }
 
-ct_tensor *ct_pad(const ct_tensor *x, const int64_t *pads, int n, int mode, double value) {
+ct_tensor *ct_pad(const ct_tensor *x, const int64_t *pads, int n, ct_pad_mode mode, double value) {
     CT_GUARD(nullptr, {
         namespace F = torch::nn::functional;
+        if (n < 0) throw std::invalid_argument("negative pad count");
         auto o = F::PadFuncOptions(std::vector<int64_t>(pads, pads + n));
         switch (mode) {
-        case 0: o.mode(torch::kConstant).value(value); break;
-        case 1: o.mode(torch::kReflect); break;
-        case 2: o.mode(torch::kReplicate); break;
-        default: throw std::invalid_argument("unknown pad mode " + std::to_string(mode));
+        case CT_PAD_CONSTANT: o.mode(torch::kConstant).value(value); break;
+        case CT_PAD_REFLECT: o.mode(torch::kReflect); break;
+        case CT_PAD_REPLICATE: o.mode(torch::kReplicate); break;
+        default: throw std::invalid_argument("unknown pad mode " + std::to_string(static_cast<int>(mode)));
         }
         return wrap(F::pad(x->t, o));
     })
@@ -409,7 +458,7 @@ ct_tensor *ct_pad(const ct_tensor *x, const int64_t *pads, int n, int mode, doub
 
 // ---------- in place ----------
 
-int ct_inplace(int op, ct_tensor *a, const ct_tensor *b, const ct_tensor *c, double alpha_value) {
+int ct_inplace(ct_inplace_op op, ct_tensor *a, const ct_tensor *b, const ct_tensor *c, double alpha_value) {
     CT_GUARD(-1, {
         at::Tensor &x = a->t;
         // Integral tensors take an integral alpha.
@@ -422,40 +471,42 @@ int ct_inplace(int op, ct_tensor *a, const ct_tensor *b, const ct_tensor *c, dou
         case CT_IP_ADDCDIV: x.addcdiv_(b->t, c->t, alpha); return 0;
         case CT_IP_LERP: x.lerp_(b->t, alpha_value); return 0;
         }
-        throw std::invalid_argument("unknown in-place op " + std::to_string(op));
+        throw std::invalid_argument("unknown in-place op " + std::to_string(static_cast<int>(op)));
     })
 }
 
-int ct_inplace_scalar(ct_tensor *a, double s, int fill) {
+int ct_inplace_scalar(ct_tensor *a, double s, ct_inplace_scalar_op op) {
     CT_GUARD(-1, {
-        if (fill) a->t.fill_(s); else a->t.mul_(s);
-        return 0;
+        switch (op) {
+        case CT_IP_SCALE: a->t.mul_(s); return 0;
+        case CT_IP_FILL: a->t.fill_(s); return 0;
+        }
+        throw std::invalid_argument("unknown scalar in-place op " + std::to_string(static_cast<int>(op)));
     })
 }
 
-int ct_init(ct_tensor *a, int kind, double p, double q) {
+int ct_init(ct_tensor *a, ct_init_kind kind, double p, double q) {
     CT_GUARD(-1, {
         at::NoGradGuard g;
-        if (kind == 0) a->t.uniform_(p, q);
-        else if (kind == 1) a->t.normal_(p, q);
-        else throw std::invalid_argument("unknown initialiser");
-        return 0;
+        switch (kind) {
+        case CT_INIT_UNIFORM: a->t.uniform_(p, q); return 0;
+        case CT_INIT_NORMAL: a->t.normal_(p, q); return 0;
+        }
+        throw std::invalid_argument("unknown initialiser " + std::to_string(static_cast<int>(kind)));
     })
 }
 
 // ---------- autograd ----------
 
-int ct_set_requires_grad(ct_tensor *t, int r) { CT_GUARD(-1, { t->t.set_requires_grad(r != 0); return 0; }) }
+int ct_set_requires_grad(ct_tensor *t, bool r) { CT_GUARD(-1, { t->t.set_requires_grad(r); return 0; }) }
 int ct_requires_grad(const ct_tensor *t) { CT_GUARD(-1, return t->t.requires_grad() ? 1 : 0;) }
 
-ct_tensor *ct_grad(const ct_tensor *t) {
-    CT_GUARD(nullptr, {
+int ct_grad(const ct_tensor *t, ct_tensor **out) {
+    CT_GUARD(-1, {
+        reset_outs({out});
         const at::Tensor &g = t->t.grad();
-        if (!g.defined()) {
-            ctorch::set_error("");
-            return nullptr;
-        }
-        return wrap(g);
+        if (g.defined()) *out = wrap(g);
+        return 0;
     })
 }
 
@@ -467,43 +518,54 @@ int ct_zero_grad(ct_tensor *t) {
     })
 }
 
-int ct_backward(const ct_tensor *t, const ct_tensor *grad, int retain) {
+int ct_backward(const ct_tensor *t, const ct_tensor *grad, bool retain) {
     CT_GUARD(-1, {
-        t->t.backward(grad ? grad->t : at::Tensor(), retain != 0 ? c10::optional<bool>(true) : c10::nullopt);
+        t->t.backward(grad ? grad->t : at::Tensor(), retain ? c10::optional<bool>(true) : c10::nullopt);
         return 0;
     })
 }
 
 int ct_autograd_grad(ct_tensor *const *outputs, int n_out, ct_tensor *const *grad_outputs, ct_tensor *const *inputs,
-                     int n_in, int retain, int create, ct_tensor **out) {
+                     int n_in, bool retain, bool create, ct_tensor **out) {
     CT_GUARD(-1, {
+        if (n_in < 0 || (n_in > 0 && !out)) throw std::invalid_argument("bad out array");
+        for (int i = 0; i < n_in; ++i) out[i] = nullptr;
         auto outs = tensors(outputs, n_out);
         auto ins = tensors(inputs, n_in);
         std::vector<at::Tensor> gouts;
         if (grad_outputs) gouts = tensors(grad_outputs, n_out);
-        auto gs = torch::autograd::grad(outs, ins, gouts, retain != 0 ? c10::optional<bool>(true) : c10::nullopt,
-                                        create != 0, /*allow_unused=*/true);
-        for (int i = 0; i < n_in; ++i) out[i] = wrap(gs[i].defined() ? gs[i] : at::zeros_like(ins[i]));
+        auto gs = torch::autograd::grad(outs, ins, gouts, retain ? c10::optional<bool>(true) : c10::nullopt, create,
+                                        /*allow_unused=*/true);
+        if (gs.size() != ins.size()) throw std::logic_error("autograd returned the wrong number of gradients");
+        for (size_t i = 0; i < gs.size(); ++i)
+            if (!gs[i].defined()) gs[i] = at::zeros_like(ins[i]);
+        auto h = hold(std::move(gs));
+        for (int i = 0; i < n_in; ++i) out[i] = h[i].release();
         return 0;
     })
 }
 
-int ct_set_grad_enabled(int enabled) {
+int ct_set_grad_enabled(bool enabled) {
     CT_GUARD(-1, {
         bool prev = at::GradMode::is_enabled();
-        at::GradMode::set_enabled(enabled != 0);
+        at::GradMode::set_enabled(enabled);
         return prev ? 1 : 0;
     })
 }
 
-int ct_is_grad_enabled(void) { return at::GradMode::is_enabled() ? 1 : 0; }
+int ct_is_grad_enabled(void) { CT_GUARD(-1, return at::GradMode::is_enabled() ? 1 : 0;) }
 
-void *ct_inference_mode_enter(int enabled) { CT_GUARD(nullptr, return new c10::InferenceMode(enabled != 0);) }
+void *ct_inference_mode_enter(bool enabled) { CT_GUARD(nullptr, return new c10::InferenceMode(enabled);) }
 void ct_inference_mode_exit(void *guard) { delete static_cast<c10::InferenceMode *>(guard); }
 
 // ---------- runtime ----------
 
-void ct_manual_seed(uint64_t seed) { torch::manual_seed(seed); }
+int ct_manual_seed(uint64_t seed) {
+    CT_GUARD(-1, {
+        torch::manual_seed(seed);
+        return 0;
+    })
+}
 
 int ct_retain_freed_memory(void) {
     CT_GUARD(-1, {
@@ -527,7 +589,7 @@ int ct_set_num_threads(int n) {
     })
 }
 
-int ct_get_num_threads(void) { return at::get_num_threads(); }
+int ct_get_num_threads(void) { CT_GUARD(-1, return at::get_num_threads();) }
 
 int64_t ct_rng_state(uint8_t *out, int64_t cap) {
     CT_GUARD(-1, {

@@ -6,7 +6,8 @@
 namespace ctorch {
 /// Message of the last failure on this thread.
 std::string &last_error();
-void set_error(const char *what);
+/// Stores `what` (NULL: ""); never throws, so a guard's handler cannot itself leak an exception.
+void set_error(const char *what) noexcept;
 }  // namespace ctorch
 
 /// Runs `body`; any C++ exception becomes a stored message and `sentinel` is returned.
@@ -22,4 +23,4 @@ void set_error(const char *what);
     }
 
 /// The message of `e`, without libtorch's C++ backtrace.
-const char *ctorch_describe(const std::exception &e);
+const char *ctorch_describe(const std::exception &e) noexcept;

@@ -8,14 +8,17 @@ extension Tensor {
     /// Marks this (leaf) tensor for gradient recording; returns self.
     @discardableResult
     public func requiringGrad(_ flag: Bool = true) throws -> Tensor {
-        try Tensor.status("requiresGrad", ct_set_requires_grad(handle, flag ? 1 : 0))
+        try Tensor.status("requiresGrad", ct_set_requires_grad(handle, flag))
         return self
     }
 
-    /// The gradient accumulated by `backward`, if any.
+    /// The gradient accumulated by `backward`, or nil when there is none; throws if libtorch fails.
     public var grad: Tensor? {
-        guard let h = ct_grad(handle) else { return nil }
-        return Tensor(owning: h)
+        get throws {
+            var h: OpaquePointer?
+            try Tensor.status("grad", ct_grad(handle, &h))
+            return h.map { Tensor(owning: $0) }
+        }
     }
 
     /// Drops the accumulated gradient.
@@ -23,42 +26,42 @@ extension Tensor {
 
     /// Back-propagates from this tensor into every leaf that requires grad.
     public func backward(gradient: Tensor? = nil, retainGraph: Bool = false) throws {
-        try Tensor.status("backward", ct_backward(handle, gradient?.handle, retainGraph ? 1 : 0))
+        try Tensor.status("backward", ct_backward(handle, gradient?.handle, retainGraph))
     }
 
     // MARK: in-place updates (for optimizers; run under `withNoGrad`)
 
     /// self += alpha * other
     public func addInPlace(_ other: Tensor, alpha: Double = 1) throws {
-        try Tensor.status("add_", ct_inplace(Int32(CT_IP_ADD.rawValue), handle, other.handle, nil, alpha))
+        try Tensor.status("add_", ct_inplace(CT_IP_ADD, handle, other.handle, nil, alpha))
     }
     /// self *= other
     public func mulInPlace(_ other: Tensor) throws {
-        try Tensor.status("mul_", ct_inplace(Int32(CT_IP_MUL.rawValue), handle, other.handle, nil, 1))
+        try Tensor.status("mul_", ct_inplace(CT_IP_MUL, handle, other.handle, nil, 1))
     }
     /// self *= s
-    public func mulInPlace(_ s: Double) throws { try Tensor.status("mul_", ct_inplace_scalar(handle, s, 0)) }
+    public func mulInPlace(_ s: Double) throws { try Tensor.status("mul_", ct_inplace_scalar(handle, s, CT_IP_SCALE)) }
     /// self = other (broadcast, dtype converted)
     public func copyInPlace(from other: Tensor) throws {
-        try Tensor.status("copy_ \(other.shape) into \(shape)", ct_inplace(Int32(CT_IP_COPY.rawValue), handle, other.handle, nil, 1))
+        try Tensor.status("copy_ \(other.shape) into \(shape)", ct_inplace(CT_IP_COPY, handle, other.handle, nil, 1))
     }
-    public func fill(_ value: Double) throws { try Tensor.status("fill_", ct_inplace_scalar(handle, value, 1)) }
+    public func fill(_ value: Double) throws { try Tensor.status("fill_", ct_inplace_scalar(handle, value, CT_IP_FILL)) }
     /// self += alpha * a * b
     public func addcmulInPlace(_ a: Tensor, _ b: Tensor, alpha: Double = 1) throws {
-        try Tensor.status("addcmul_", ct_inplace(Int32(CT_IP_ADDCMUL.rawValue), handle, a.handle, b.handle, alpha))
+        try Tensor.status("addcmul_", ct_inplace(CT_IP_ADDCMUL, handle, a.handle, b.handle, alpha))
     }
     /// self += alpha * a / b
     public func addcdivInPlace(_ a: Tensor, _ b: Tensor, alpha: Double = 1) throws {
-        try Tensor.status("addcdiv_", ct_inplace(Int32(CT_IP_ADDCDIV.rawValue), handle, a.handle, b.handle, alpha))
+        try Tensor.status("addcdiv_", ct_inplace(CT_IP_ADDCDIV, handle, a.handle, b.handle, alpha))
     }
     /// self += weight * (end - self)
     public func lerpInPlace(_ end: Tensor, weight: Double) throws {
-        try Tensor.status("lerp_", ct_inplace(Int32(CT_IP_LERP.rawValue), handle, end.handle, nil, weight))
+        try Tensor.status("lerp_", ct_inplace(CT_IP_LERP, handle, end.handle, nil, weight))
     }
     /// Fills with uniform samples in [low, high).
-    public func uniformInPlace(_ low: Double, _ high: Double) throws { try Tensor.status("uniform_", ct_init(handle, 0, low, high)) }
+    public func uniformInPlace(_ low: Double, _ high: Double) throws { try Tensor.status("uniform_", ct_init(handle, CT_INIT_UNIFORM, low, high)) }
     /// Fills with normal samples.
-    public func normalInPlace(mean: Double = 0, std: Double = 1) throws { try Tensor.status("normal_", ct_init(handle, 1, mean, std)) }
+    public func normalInPlace(mean: Double = 0, std: Double = 1) throws { try Tensor.status("normal_", ct_init(handle, CT_INIT_NORMAL, mean, std)) }
 }
 
 /// Gradient scopes and `torch.autograd.grad`.
@@ -80,11 +83,11 @@ public enum Autograd {
                         if let gos {
                             return gos.withUnsafeBufferPointer { g in
                                 ct_autograd_grad(o.baseAddress, Int32(o.count), g.baseAddress, i.baseAddress, Int32(i.count),
-                                                 retainGraph ? 1 : 0, createGraph ? 1 : 0, r.baseAddress)
+                                                 retainGraph, createGraph, r.baseAddress)
                             }
                         }
                         return ct_autograd_grad(o.baseAddress, Int32(o.count), nil, i.baseAddress, Int32(i.count),
-                                                retainGraph ? 1 : 0, createGraph ? 1 : 0, r.baseAddress)
+                                                retainGraph, createGraph, r.baseAddress)
                     }
                 }
             }
@@ -103,20 +106,20 @@ public enum Autograd {
 
     /// Turns recording on or off for this thread; returns the previous state.
     @discardableResult
-    public static func setGradEnabled(_ on: Bool) -> Bool { ct_set_grad_enabled(on ? 1 : 0) == 1 }
+    public static func setGradEnabled(_ on: Bool) -> Bool { ct_set_grad_enabled(on) == 1 }
 }
 
 /// Runs `body` with gradient recording off (torch.no_grad), restoring the previous state.
 public func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
-    let previous = ct_set_grad_enabled(0)
-    defer { _ = ct_set_grad_enabled(previous) }
+    let previous = ct_set_grad_enabled(false)
+    defer { if previous >= 0 { _ = ct_set_grad_enabled(previous == 1) } }
     return try body()
 }
 
 /// Runs `body` with gradient recording on (torch.enable_grad), restoring the previous state.
 public func withGrad<R>(_ body: () throws -> R) rethrows -> R {
-    let previous = ct_set_grad_enabled(1)
-    defer { _ = ct_set_grad_enabled(previous) }
+    let previous = ct_set_grad_enabled(true)
+    defer { if previous >= 0 { _ = ct_set_grad_enabled(previous == 1) } }
     return try body()
 }
 
@@ -124,7 +127,7 @@ public func withGrad<R>(_ body: () throws -> R) rethrows -> R {
 /// Tensors created inside cannot later take part in autograd.
 /// `enabled: false` leaves it inside such a scope, for tensors that must outlive it (caches).
 public func withInferenceMode<R>(_ enabled: Bool = true, _ body: () throws -> R) rethrows -> R {
-    let guardHandle = ct_inference_mode_enter(enabled ? 1 : 0)
+    let guardHandle = ct_inference_mode_enter(enabled)
     defer { ct_inference_mode_exit(guardHandle) }
     return try body()
 }

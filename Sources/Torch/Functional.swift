@@ -15,6 +15,37 @@ public enum Reduction: Int32, Sendable {
     case none = 0, mean, sum
 }
 
+extension InterpolationMode {
+    var ct: ct_interp_mode {
+        switch self {
+        case .nearest: CT_NEAREST
+        case .bilinear: CT_BILINEAR
+        case .bicubic: CT_BICUBIC
+        case .area: CT_AREA
+        }
+    }
+}
+
+extension PadMode {
+    var ct: ct_pad_mode {
+        switch self {
+        case .constant: CT_PAD_CONSTANT
+        case .reflect: CT_PAD_REFLECT
+        case .replicate: CT_PAD_REPLICATE
+        }
+    }
+}
+
+extension Reduction {
+    var ct: ct_reduction {
+        switch self {
+        case .none: CT_REDUCTION_NONE
+        case .mean: CT_REDUCTION_MEAN
+        case .sum: CT_REDUCTION_SUM
+        }
+    }
+}
+
 /// Stateless neural-network functions (torch.nn.functional).
 public enum Functional {
     private static func pair(_ v: (Int, Int)) -> [Int64] { [Int64(v.0), Int64(v.1)] }
@@ -36,7 +67,7 @@ public enum Functional {
     ) throws -> Tensor {
         try Tensor.wrap("batchNorm of \(input.shape)",
                         ct_batch_norm(input.handle, weight?.handle, bias?.handle, runningMean?.handle, runningVar?.handle,
-                                      training ? 1 : 0, momentum, eps))
+                                      training, momentum, eps))
     }
 
     public static func relu(_ x: Tensor) throws -> Tensor { try x.relu() }
@@ -45,7 +76,7 @@ public enum Functional {
         _ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), ceilMode: Bool = false
     ) throws -> Tensor {
         let k = pair(kernel), s = pair(stride ?? kernel), p = pair(padding)
-        return try Tensor.wrap("maxPool2d of \(x.shape)", ct_max_pool2d(x.handle, k, s, p, ceilMode ? 1 : 0))
+        return try Tensor.wrap("maxPool2d of \(x.shape)", ct_max_pool2d(x.handle, k, s, p, ceilMode))
     }
 
     public static func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws -> Tensor {
@@ -64,11 +95,11 @@ public enum Functional {
     }
 
     public static func softmax(_ x: Tensor, dim: Int) throws -> Tensor {
-        try Tensor.wrap("softmax", ct_softmax(x.handle, Int64(dim), 0))
+        try Tensor.wrap("softmax", ct_softmax(x.handle, Int64(dim), false))
     }
 
     public static func logSoftmax(_ x: Tensor, dim: Int) throws -> Tensor {
-        try Tensor.wrap("logSoftmax", ct_softmax(x.handle, Int64(dim), 1))
+        try Tensor.wrap("logSoftmax", ct_softmax(x.handle, Int64(dim), true))
     }
 
     /// Cross entropy of logits [N, C] against int64 class indices [N].
@@ -76,22 +107,21 @@ public enum Functional {
         _ logits: Tensor, target: Tensor, labelSmoothing: Double = 0, reduction: Reduction = .mean
     ) throws -> Tensor {
         try Tensor.wrap("crossEntropy of \(logits.shape) against \(target.shape)",
-                        ct_cross_entropy(logits.handle, target.handle, labelSmoothing, reduction.rawValue))
+                        ct_cross_entropy(logits.handle, target.handle, labelSmoothing, reduction.ct))
     }
 
     /// Resizes NCHW `x` to `size` (height, width). `alignCorners` applies to bilinear and bicubic.
     public static func interpolate(
         _ x: Tensor, size: (Int, Int), mode: InterpolationMode = .bilinear, alignCorners: Bool? = nil
     ) throws -> Tensor {
-        let ac: Int32 = alignCorners.map { $0 ? 1 : 0 } ?? -1
-        return try Tensor.wrap("interpolate \(x.shape) to \(size)",
-                               ct_interpolate(x.handle, Int64(size.0), Int64(size.1), mode.rawValue, ac))
+        try Tensor.wrap("interpolate \(x.shape) to \(size)",
+                        ct_interpolate(x.handle, Int64(size.0), Int64(size.1), mode.ct, alignCorners != nil, alignCorners ?? false))
     }
 
     /// Pads the last dims; `pads` lists (before, after) pairs starting from the last dim, as F.pad.
     public static func pad(_ x: Tensor, _ pads: [Int], mode: PadMode = .constant, value: Double = 0) throws -> Tensor {
         try Tensor.wrap("pad", pads.map(Int64.init).withUnsafeBufferPointer {
-            ct_pad(x.handle, $0.baseAddress, Int32($0.count), mode.rawValue, value)
+            ct_pad(x.handle, $0.baseAddress, Int32($0.count), mode.ct, value)
         })
     }
 }

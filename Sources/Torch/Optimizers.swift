@@ -91,7 +91,7 @@ public final class SGD: OptimizerBase, Optimizer {
     public func step() throws {
         try withNoGrad {
             for (name, p) in parameters {
-                guard let g = p.grad else { continue }
+                guard let g = try p.grad else { continue }
                 var d = g
                 if weightDecay != 0 { d = try d + (p * weightDecay) }
                 if momentum != 0 {
@@ -134,7 +134,7 @@ public final class AdamW: OptimizerBase, Optimizer {
         let bc2 = 1 - Foundation.pow(beta2, t)
         try withNoGrad {
             for (name, p) in parameters {
-                guard let g = p.grad else { continue }
+                guard let g = try p.grad else { continue }
                 try p.mulInPlace(1 - learningRate * weightDecay)
                 let m = try slot("exp_avg", name) { try Tensor.zeros(p.shape, dtype: p.dtype) }
                 let v = try slot("exp_avg_sq", name) { try Tensor.zeros(p.shape, dtype: p.dtype) }

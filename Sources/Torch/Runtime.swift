@@ -6,7 +6,7 @@ import Glibc
 /// Process-wide libtorch settings: seeds, threads, generator state.
 public enum Runtime {
     /// Seeds libtorch's global CPU generator.
-    public static func manualSeed(_ seed: UInt64) { ct_manual_seed(seed) }
+    public static func manualSeed(_ seed: UInt64) throws { try Tensor.status("manualSeed", ct_manual_seed(seed)) }
 
     /// The machine's online cores.
     public static var coreCount: Int {
@@ -18,7 +18,13 @@ public enum Runtime {
     }
 
     /// libtorch's intra-op thread count.
-    public static var threadCount: Int { Int(ct_get_num_threads()) }
+    public static var threadCount: Int {
+        get throws {
+            let n = ct_get_num_threads()
+            try Tensor.status("threadCount", n)
+            return Int(n)
+        }
+    }
 
     /// Sets libtorch's intra-op thread count (nil: the machine's cores).
     public static func setThreads(_ n: Int? = nil) throws {

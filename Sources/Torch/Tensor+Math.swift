@@ -3,15 +3,15 @@ import CTorch
 /// Elementwise arithmetic (with broadcasting), comparisons, reductions and sorting.
 extension Tensor {
     private func unary(_ op: ct_unary_op, _ name: String) throws -> Tensor {
-        try Tensor.wrap(name, ct_unary(Int32(op.rawValue), handle))
+        try Tensor.wrap(name, ct_unary(op, handle))
     }
 
     private static func binary(_ op: ct_binary_op, _ a: Tensor, _ b: Tensor, _ name: String) throws -> Tensor {
-        try wrap("\(name) of \(a.shape) and \(b.shape)", ct_binary(Int32(op.rawValue), a.handle, b.handle))
+        try wrap("\(name) of \(a.shape) and \(b.shape)", ct_binary(op, a.handle, b.handle))
     }
 
     private static func scalar(_ op: ct_binary_op, _ a: Tensor, _ s: Double, reverse: Bool = false, _ name: String) throws -> Tensor {
-        try wrap(name, ct_scalar(Int32(op.rawValue), a.handle, s, reverse ? 1 : 0))
+        try wrap(name, ct_scalar(op, a.handle, s, reverse))
     }
 
     public func neg() throws -> Tensor { try unary(CT_NEG, "neg") }
@@ -70,14 +70,14 @@ extension Tensor {
 
     /// Clamps into [min, max]; a nil bound is open.
     public func clamp(min: Double? = nil, max: Double? = nil) throws -> Tensor {
-        try Tensor.wrap("clamp", ct_clamp(handle, min == nil ? 0 : 1, min ?? 0, max == nil ? 0 : 1, max ?? 0))
+        try Tensor.wrap("clamp", ct_clamp(handle, min != nil, min ?? 0, max != nil, max ?? 0))
     }
 
     // MARK: reductions
 
     private func reduce(_ op: ct_reduce_op, _ dims: [Int], _ keepDim: Bool, _ name: String) throws -> Tensor {
         try Tensor.wrap(name, dims.map(Int64.init).withUnsafeBufferPointer {
-            ct_reduce(Int32(op.rawValue), handle, $0.baseAddress, Int32($0.count), keepDim ? 1 : 0)
+            ct_reduce(op, handle, $0.baseAddress, Int32($0.count), keepDim)
         })
     }
 
@@ -94,11 +94,11 @@ extension Tensor {
 
     /// Index of the maximum along `dim`, or over the flattened tensor when nil.
     public func argmax(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
-        try Tensor.wrap("argmax", ct_argext(handle, Int64(dim ?? -100), keepDim ? 1 : 0, 1))
+        try Tensor.wrap("argmax", ct_argext(handle, Int64(dim ?? -100), keepDim, true))
     }
 
     public func argmin(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
-        try Tensor.wrap("argmin", ct_argext(handle, Int64(dim ?? -100), keepDim ? 1 : 0, 0))
+        try Tensor.wrap("argmin", ct_argext(handle, Int64(dim ?? -100), keepDim, false))
     }
 
     private func pair(_ name: String, _ fn: (UnsafeMutablePointer<OpaquePointer?>, UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> (values: Tensor, indices: Tensor) {
@@ -110,7 +110,7 @@ extension Tensor {
 
     /// The `k` largest (or smallest) entries along `dim`.
     public func topk(_ k: Int, dim: Int = -1, largest: Bool = true, sorted: Bool = true) throws -> (values: Tensor, indices: Tensor) {
-        try pair("topk(\(k)) of \(shape)") { ct_topk(handle, Int64(k), Int64(dim), largest ? 1 : 0, sorted ? 1 : 0, $0, $1) }
+        try pair("topk(\(k)) of \(shape)") { ct_topk(handle, Int64(k), Int64(dim), largest, sorted, $0, $1) }
     }
 
     /// Reduced singular value decomposition `self = U diag(S) Vh`.
@@ -121,6 +121,6 @@ extension Tensor {
     }
 
     public func sort(dim: Int = -1, descending: Bool = false) throws -> (values: Tensor, indices: Tensor) {
-        try pair("sort") { ct_sort(handle, Int64(dim), descending ? 1 : 0, $0, $1) }
+        try pair("sort") { ct_sort(handle, Int64(dim), descending, $0, $1) }
     }
 }

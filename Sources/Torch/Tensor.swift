@@ -32,6 +32,41 @@ public enum DType: Int32, Sendable, CaseIterable, CustomStringConvertible {
     }
 }
 
+extension DType {
+    /// The shim's code for this type.
+    var ct: ct_dtype {
+        switch self {
+        case .float32: CT_FLOAT32
+        case .float64: CT_FLOAT64
+        case .int64: CT_INT64
+        case .uint8: CT_UINT8
+        case .bool: CT_BOOL
+        case .int32: CT_INT32
+        case .int16: CT_INT16
+        case .int8: CT_INT8
+        case .float16: CT_FLOAT16
+        case .bfloat16: CT_BFLOAT16
+        }
+    }
+
+    /// The type of a shim code (nil for one this enum does not know).
+    init?(_ code: ct_dtype) {
+        switch code {
+        case CT_FLOAT32: self = .float32
+        case CT_FLOAT64: self = .float64
+        case CT_INT64: self = .int64
+        case CT_UINT8: self = .uint8
+        case CT_BOOL: self = .bool
+        case CT_INT32: self = .int32
+        case CT_INT16: self = .int16
+        case CT_INT8: self = .int8
+        case CT_FLOAT16: self = .float16
+        case CT_BFLOAT16: self = .bfloat16
+        default: return nil
+        }
+    }
+}
+
 /// A failure reported by libtorch or OpenCV, with the library's own message.
 public struct TorchError: Error, CustomStringConvertible, Sendable {
     /// What CAMKit was doing.
@@ -93,7 +128,7 @@ public final class Tensor: @unchecked Sendable {
     public convenience init<T: TensorScalar>(_ values: [T], shape: [Int]) throws {
         let h = values.withUnsafeBytes { raw in
             shape.map(Int64.init).withUnsafeBufferPointer { s in
-                ct_from_bytes(raw.baseAddress, raw.count, T.dtype.rawValue, s.baseAddress, Int32(s.count))
+                ct_from_bytes(raw.baseAddress, raw.count, T.dtype.ct, s.baseAddress, Int32(s.count))
             }
         }
         guard let h else { throw TorchError.last("Tensor(values:shape:)") }
@@ -108,34 +143,34 @@ public final class Tensor: @unchecked Sendable {
     /// A tensor with a copy of raw bytes interpreted as `dtype` in `shape`.
     public convenience init(bytes: UnsafeRawBufferPointer, dtype: DType, shape: [Int]) throws {
         let h = shape.map(Int64.init).withUnsafeBufferPointer { s in
-            ct_from_bytes(bytes.baseAddress, bytes.count, dtype.rawValue, s.baseAddress, Int32(s.count))
+            ct_from_bytes(bytes.baseAddress, bytes.count, dtype.ct, s.baseAddress, Int32(s.count))
         }
         guard let h else { throw TorchError.last("Tensor(bytes:dtype:shape:)") }
         self.init(owning: h)
     }
 
-    private static func factory(_ kind: Int32, _ shape: [Int], _ dtype: DType, _ name: String) throws -> Tensor {
+    private static func factory(_ kind: ct_factory_kind, _ shape: [Int], _ dtype: DType, _ name: String) throws -> Tensor {
         try wrap(name, shape.map(Int64.init).withUnsafeBufferPointer {
-            ct_factory(kind, dtype.rawValue, $0.baseAddress, Int32($0.count))
+            ct_factory(kind, dtype.ct, $0.baseAddress, Int32($0.count))
         })
     }
 
-    public static func zeros(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(0, shape, dtype, "zeros") }
-    public static func ones(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(1, shape, dtype, "ones") }
-    public static func empty(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(2, shape, dtype, "empty") }
+    public static func zeros(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(CT_ZEROS, shape, dtype, "zeros") }
+    public static func ones(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(CT_ONES, shape, dtype, "ones") }
+    public static func empty(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(CT_EMPTY, shape, dtype, "empty") }
     /// Uniform samples in [0, 1) from the global generator.
-    public static func rand(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(3, shape, dtype, "rand") }
+    public static func rand(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(CT_RAND, shape, dtype, "rand") }
     /// Standard normal samples from the global generator.
-    public static func randn(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(4, shape, dtype, "randn") }
+    public static func randn(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(CT_RANDN, shape, dtype, "randn") }
 
     public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) throws -> Tensor {
         try wrap("full", shape.map(Int64.init).withUnsafeBufferPointer {
-            ct_full(value, dtype.rawValue, $0.baseAddress, Int32($0.count))
+            ct_full(value, dtype.ct, $0.baseAddress, Int32($0.count))
         })
     }
 
     public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .int64) throws -> Tensor {
-        try wrap("arange", ct_arange(start, end, step, dtype.rawValue))
+        try wrap("arange", ct_arange(start, end, step, dtype.ct))
     }
 
     /// Integers uniform in [low, high).
@@ -169,9 +204,12 @@ public final class Tensor: @unchecked Sendable {
 
     public var rank: Int { Int(ct_ndim(handle)) }
     public var count: Int { Int(ct_numel(handle)) }
-    public var dtype: DType { DType(rawValue: ct_get_dtype(handle)) ?? .float32 }
-    public var isContiguous: Bool { ct_is_contiguous(handle, 0) == 1 }
-    public var isChannelsLast: Bool { ct_is_contiguous(handle, 1) == 1 }
+    public var dtype: DType {
+        var code = CT_FLOAT32
+        return ct_get_dtype(handle, &code) == 0 ? DType(code) ?? .float32 : .float32
+    }
+    public var isContiguous: Bool { ct_is_contiguous(handle, CT_CONTIGUOUS_FORMAT) == 1 }
+    public var isChannelsLast: Bool { ct_is_contiguous(handle, CT_CHANNELS_LAST) == 1 }
 
     // MARK: reading back
 
@@ -215,12 +253,12 @@ public final class Tensor: @unchecked Sendable {
 
     public func to(_ dtype: DType) throws -> Tensor {
         if dtype == self.dtype { return self }
-        return try Tensor.wrap("to(\(dtype))", ct_to_dtype(handle, dtype.rawValue))
+        return try Tensor.wrap("to(\(dtype))", ct_to_dtype(handle, dtype.ct))
     }
 
-    public func contiguous() throws -> Tensor { try Tensor.wrap("contiguous", ct_contiguous(handle, 0)) }
+    public func contiguous() throws -> Tensor { try Tensor.wrap("contiguous", ct_contiguous(handle, CT_CONTIGUOUS_FORMAT)) }
     /// NHWC memory layout for 4-D tensors (same logical shape).
-    public func channelsLast() throws -> Tensor { try Tensor.wrap("channelsLast", ct_contiguous(handle, 1)) }
+    public func channelsLast() throws -> Tensor { try Tensor.wrap("channelsLast", ct_contiguous(handle, CT_CHANNELS_LAST)) }
     public func clone() throws -> Tensor { try Tensor.wrap("clone", ct_clone(handle)) }
     /// The same data without autograd history.
     public func detach() throws -> Tensor { try Tensor.wrap("detach", ct_detach(handle)) }

@@ -26,7 +26,7 @@ import CAMKit
 
     /// A model in eval mode whose batch norms have non-trivial statistics and affine parameters.
     static func model(_ spec: ResNetSpec) throws -> ResNet {
-        Runtime.manualSeed(7)
+        try Runtime.manualSeed(7)
         let model = try ResNet(spec)
         try withNoGrad {
             for (name, t) in model.stateDict() where t.shape.count == 1 {

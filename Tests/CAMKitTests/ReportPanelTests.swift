@@ -100,7 +100,7 @@ struct ReportPanelTests {
     /// With a model: one panel per image, CAM only at the last layer and Grad-CAM at each layer,
     /// captions with the IoUs of the maps' boxes against the ground truth.
     @Test func buildFromAModel() throws {
-        Runtime.manualSeed(1)
+        try Runtime.manualSeed(1)
         let model = try ResNet(ResNetSpec.named("small", classes: 3))
         let loaded = LoadedModel(model: model, info: ModelInfo(spec: model.spec, preprocessing: .imagenet, inputSize: 48),
                                  source: URL(fileURLWithPath: "/dev/null"))

@@ -72,7 +72,7 @@ struct HTMLCheck {
     /// An evaluation of a random small model on a synthetic dataset, with a training folder
     /// holding a three-epoch history.json.
     static func makeEvaluation(history: Bool = true) throws -> (eval: URL, training: URL, model: LoadedModel, dataset: any Dataset) {
-        Runtime.manualSeed(7)
+        try Runtime.manualSeed(7)
         let trainDir = try Fixtures.temporaryDirectory("camkit-report-train")
         let net = try ResNet(ResNetSpec.named("small", classes: 3))
         let info = ModelInfo(spec: net.spec, preprocessing: .imagenet, inputSize: 48)

@@ -14,7 +14,7 @@ enum ServerFixture {
     static let datasetSpec = "synthetic:seed=3,classes=8,train=0,test=12,size=96:test"
 
     static let modelURL: URL = {
-        Runtime.manualSeed(7)
+        try! Runtime.manualSeed(7)
         let dir = try! Fixtures.temporaryDirectory("camserver-model")
         let url = dir.appendingPathComponent("small8.safetensors")
         let spec = try! ResNetSpec.named("small", classes: 8)

@@ -226,7 +226,7 @@ private func string(_ v: Any?) -> String { v as! String }
         }
         // The gradient is not trivially zero.
         #expect(try grads[0].abs().max().item() > 1e-4)
-        #expect(x.grad == nil, "autograd.grad must not accumulate into .grad")
+        #expect(try x.grad == nil, "autograd.grad must not accumulate into .grad")
         print("parity grad: largest error \(worst)")
     }
 }
