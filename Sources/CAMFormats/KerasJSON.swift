@@ -19,18 +19,64 @@ public indirect enum KerasJSON: Sendable, Equatable, Decodable, CustomStringConv
             self = .number(n)
         } else if let s = try? container.decode(String.self) {
             self = .string(s)
-        } else if let a = try? container.decode([KerasJSON].self) {
-            self = .array(a)
+        } else if var items = try? decoder.unkeyedContainer() {
+            // Elements and members are decoded with `try`, so a failure deep inside keeps its own path and reason.
+            var array: [KerasJSON] = []
+            while !items.isAtEnd { array.append(try items.decode(KerasJSON.self)) }
+            self = .array(array)
+        } else if let members = try? decoder.container(keyedBy: Key.self) {
+            var object: [String: KerasJSON] = [:]
+            for key in members.allKeys { object[key.stringValue] = try members.decode(KerasJSON.self, forKey: key) }
+            self = .object(object)
         } else {
-            self = .object(try container.decode([String: KerasJSON].self))
+            // Nothing matched: decode it as a number once more, so that the error says why.
+            self = .number(try container.decode(Double.self))
         }
     }
 
-    /// Parses JSON text. Python's `json.dumps` may write `NaN`/`Infinity`, which are accepted.
+    /// Any object member name.
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Why a text is not the JSON Keras writes: the problem, and where in the document it is when known.
+    public struct ParseError: Error, CustomStringConvertible, Sendable, Equatable {
+        public let description: String
+    }
+
+    /// Parses JSON text with Foundation's `JSONDecoder`. Python's `json.dumps` (which Keras uses) writes
+    /// `NaN`, `Infinity` and `-Infinity` for non-finite floats; they are accepted through the decoder's
+    /// JSON5 mode, which also tolerates comments, trailing commas and unquoted keys that Keras never writes.
+    ///
+    /// - Throws: `ParseError` saying what is wrong.
     public static func parse(_ text: String) throws -> KerasJSON {
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true
-        return try decoder.decode(KerasJSON.self, from: Data(text.utf8))
+        do {
+            return try decoder.decode(KerasJSON.self, from: Data(text.utf8))
+        } catch let error as DecodingError {
+            throw ParseError(description: describe(error))
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        let context: DecodingError.Context
+        switch error {
+        case .dataCorrupted(let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c): context = c
+        @unknown default: return "not valid JSON (\(error))"
+        }
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        var reason = context.debugDescription
+        // Where the parser stopped, when Foundation says (Darwin's underlying error does; Linux's has none).
+        if let underlying = context.underlyingError as NSError?,
+           let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
+            reason += " " + detail
+        }
+        if reason.hasSuffix(".") { reason.removeLast() }
+        return path.isEmpty ? "not valid JSON: \(reason)" : "not valid JSON at \(path): \(reason)"
     }
 
     /// The member `key` of an object (nil otherwise).

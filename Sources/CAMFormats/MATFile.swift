@@ -53,6 +53,10 @@ public struct MATFile: Sendable {
     /// The variable names in file order.
     public let names: [String]
 
+    /// The most bytes one `miCOMPRESSED` element may inflate to (1 GiB): far above any annotation file,
+    /// low enough that a decompression bomb is refused before it exhausts memory.
+    public static let inflateLimit = 1 << 30
+
     /// Reads the file at `url`; errors name the file.
     public init(contentsOf url: URL) throws {
         let data: Data
@@ -90,14 +94,15 @@ public struct MATFile: Sendable {
         while p + 8 <= bytes.count {
             let r = MATReader(bytes: bytes, bigEndian: bigEndian)
             let (type, size, dataStart, next) = try r.tag(at: p, topLevel: true)
+            let elementStart = p
             p = next
             var element: [UInt8]
             var elementType = type
             if type == MATReader.miCOMPRESSED {
                 do {
-                    element = [UInt8](try Inflate.zlib(Data(bytes[dataStart..<(dataStart + size)])))
-                } catch {
-                    throw DataError(.badFormat, "a compressed element does not inflate: \(error)")
+                    element = [UInt8](try Zlib.inflate(Data(bytes[dataStart..<(dataStart + size)]), limit: MATFile.inflateLimit))
+                } catch let e as DataError {
+                    throw DataError(.badFormat, "the compressed element at byte \(elementStart) does not inflate: \(e.message)")
                 }
                 let inner = MATReader(bytes: element, bigEndian: bigEndian)
                 let (t, s, d, _) = try inner.tag(at: 0, topLevel: true)

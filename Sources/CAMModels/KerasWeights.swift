@@ -289,7 +289,7 @@ public struct KerasModelConfig: Sendable {
     public init(json text: String, file: String) throws {
         let raw: KerasJSON
         do { raw = try KerasJSON.parse(text) } catch {
-            throw KerasWeightsError.badModelConfig(file: file, detail: "not JSON (\(error))")
+            throw KerasWeightsError.badModelConfig(file: file, detail: "\(error)")
         }
         try self.init(raw: raw, file: file)
     }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import CAMKit
+import CZlib
 @testable import CAMCore
 @testable import CAMImaging
 @testable import CAMFormats
@@ -13,7 +14,7 @@ import CAMKit
 @testable import CAMReport
 @testable import CAMJobs
 
-/// MAT v5 reading, DEFLATE, and the Stanford Cars devkit / CSV readers on files scipy wrote.
+/// MAT v5 reading, zlib inflation, and the Stanford Cars devkit / CSV readers on files scipy wrote.
 @Suite struct DataStanfordCarsTests {
     static let dir = DataExpected.url("stanford-cars")
 
@@ -21,12 +22,66 @@ import CAMKit
     func inflateMatchesZlib(_ level: Int) throws {
         let text = try Data(contentsOf: DataExpected.url("inflate/text.bin"))
         let z = try Data(contentsOf: DataExpected.url("inflate/text.z\(level)"))
-        #expect(try Inflate.zlib(z) == text)
+        #expect(try Zlib.inflate(z, limit: text.count) == text)
         // A flipped byte in the compressed data is caught (by the decoder or the Adler-32 check).
         var bad = [UInt8](z)
         bad[bad.count / 2] ^= 0x20
-        #expect(throws: (any Error).self) { try Inflate.zlib(Data(bad)) }
-        #expect(throws: (any Error).self) { try Inflate.zlib(z.prefix(z.count - 3)) }
+        #expect(throws: (any Error).self) { try Zlib.inflate(Data(bad), limit: text.count) }
+        #expect(throws: (any Error).self) { try Zlib.inflate(z.prefix(z.count - 3), limit: text.count) }
+    }
+
+    @Test func inflateErrorsSayWhatIsWrong() throws {
+        let text = try Data(contentsOf: DataExpected.url("inflate/text.bin"))
+        let stored = try Data(contentsOf: DataExpected.url("inflate/text.z0"))
+        let z9 = try Data(contentsOf: DataExpected.url("inflate/text.z9"))
+        func message(_ data: Data, limit: Int = 1 << 20) -> String {
+            let e = dataError { _ = try Zlib.inflate(data, limit: limit) }
+            #expect(e?.kind == .badFormat)
+            return e?.message ?? ""
+        }
+        // Not a zlib header; stored data with a flipped byte fails the Adler-32 check.
+        var header = [UInt8](z9)
+        header[1] ^= 0x01
+        #expect(message(Data(header)) == "corrupt zlib data: incorrect header check (found after reading 2 of its \(z9.count) bytes)")
+        var flipped = [UInt8](stored)
+        flipped[flipped.count / 2] ^= 0x20
+        #expect(message(Data(flipped)) == "corrupt zlib data: incorrect data check (found after reading \(stored.count) of its \(stored.count) bytes)")
+        #expect(message(z9.prefix(z9.count / 2)).hasPrefix("the zlib stream is truncated: its \(z9.count / 2) bytes end before"))
+        #expect(message(Data()).hasPrefix("the zlib stream is truncated: its 0 bytes"))
+        // Trailing bytes after the stream are ignored, as zlib's uncompress does.
+        #expect(try Zlib.inflate(z9 + Data([1, 2, 3]), limit: text.count) == text)
+    }
+
+    @Test func inflateRefusesMoreThanTheLimit() throws {
+        let text = try Data(contentsOf: DataExpected.url("inflate/text.bin"))
+        let z9 = try Data(contentsOf: DataExpected.url("inflate/text.z9"))
+        #expect(try Zlib.inflate(z9, limit: text.count) == text)
+        let e = dataError { _ = try Zlib.inflate(z9, limit: text.count - 1) }
+        #expect(e?.message == "the zlib stream inflates to more than \(text.count - 1) bytes, the limit; "
+                + "refusing it (a decompression bomb or a damaged file?)")
+        // A bomb: 64 MiB of zeros in some 64 KB, refused at 1 MiB.
+        let zeros = [UInt8](repeating: 0, count: 64 << 20)
+        var size = compressBound(uLong(zeros.count))
+        var bomb = [UInt8](repeating: 0, count: Int(size))
+        #expect(compress2(&bomb, &size, zeros, uLong(zeros.count), 9) == Z_OK)
+        #expect(Int(size) < 100_000)
+        let refused = dataError { _ = try Zlib.inflate(Data(bomb.prefix(Int(size))), limit: 1 << 20) }
+        #expect(refused?.message.hasPrefix("the zlib stream inflates to more than 1048576 bytes") == true)
+    }
+
+    @Test func aCorruptCompressedElementIsExplained() throws {
+        var bytes = [UInt8](try Data(contentsOf: Self.dir.appendingPathComponent("devkit/cars_meta.mat")))
+        #expect(bytes[128] == 15)  // miCOMPRESSED, the first element
+        bytes[137] ^= 0x01  // the second zlib header byte (8-byte tag, then CMF, FLG)
+        let tmp = try Fixtures.temporaryDirectory("camkit-data-mat")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let u = tmp.appendingPathComponent("corrupt.mat")
+        try Data(bytes).write(to: u)
+        let e = dataError { _ = try MATFile(contentsOf: u) }
+        #expect(e?.kind == .badFormat)
+        #expect(e?.path == u.path)
+        #expect(e?.message == "the compressed element at byte 128 does not inflate: corrupt zlib data: incorrect header check "
+                + "(found after reading 2 of its 2675 bytes)")
     }
 
     @Test func matFilesParseWithTheDevkitStructure() throws {

@@ -322,6 +322,8 @@ struct KerasWeightsTests {
         #expect(try KerasJSON.parse(#"{"a": NaN, "b": [1, true, null, "x"]}"#)["b"]
                 == .array([.number(1), .bool(true), .null, .string("x")]))
         #expect(try KerasJSON.parse(#"{"a": NaN}"#)["a"]?.numberValue?.isNaN == true)
+        #expect(try KerasJSON.parse(#"[Infinity, -Infinity, 1e-7, -0.5]"#)
+                == .array([.number(.infinity), .number(-.infinity), .number(1e-7), .number(-0.5)]))
         // Keras 2.0-era Sequential: "config" is the layer list; a linear Dense followed by an
         // Activation layer; an activation stored as an object.
         let sequential = try KerasModelConfig(json: """
@@ -343,6 +345,20 @@ struct KerasWeightsTests {
         #expect(throws: KerasWeightsError.badModelConfig(file: "x.h5", detail: "no class_name")) {
             _ = try KerasModelConfig(json: "{}", file: "x.h5")
         }
+    }
+
+    @Test func modelConfigThatIsNotJSONNamesTheFileAndTheProblem() throws {
+        for text in [#"{"class_name": "#, #"{"class_name": "Functional"} trailing"#, ""] {
+            let error = kerasError { _ = try KerasModelConfig(json: text, file: "x.h5") }
+            guard case .badModelConfig(let file, let detail)? = error else {
+                Issue.record("expected badModelConfig for \(text.debugDescription), got \(String(describing: error))"); continue
+            }
+            #expect(file == "x.h5")
+            #expect(detail.hasPrefix("not valid JSON"), "\(detail)")
+            #expect(error?.description.hasPrefix("x.h5: model_config: not valid JSON") == true)
+        }
+        let e = try #require(throws: KerasJSON.ParseError.self) { _ = try KerasJSON.parse(#"{"layers": [1, {"units": 1e400}]}"#) }
+        #expect(e.description.hasPrefix("not valid JSON"), "\(e)")
     }
 
     @Test func conversionHelpersCheckRank() throws {

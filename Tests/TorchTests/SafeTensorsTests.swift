@@ -126,6 +126,16 @@ struct Corruption: Sendable, CustomTestStringConvertible {
                        kind: .byteCount, message: "tensor 'a': data_offsets [0, 20] hold 20 bytes but shape [2, 3] of F32 needs 24"),
             Corruption(name: "byte length of a 2-byte dtype", bytes: assemble("{\(entry("a", "BF16", "[3]", "[0,4]"))}", data: four),
                        kind: .byteCount, message: "shape [3] of BF16 needs 6"),
+            // Offsets past 2^53 are read exactly: as doubles, 2^53+1 would round to 2^53 and this
+            // 3-byte span would pass as the 4 bytes an F32 needs.
+            Corruption(name: "offsets above 2^53, a byte short",
+                       bytes: assemble("{\(entry("a", "[1]", "[9007199254740993,9007199254740996]"))}", data: four), kind: .byteCount,
+                       message: "tensor 'a': data_offsets [9007199254740993, 9007199254740996] hold 3 bytes but shape [1] of F32 needs 4"),
+            Corruption(name: "offsets above 2^53 past the end",
+                       bytes: assemble("{\(entry("a", "[1]", "[9007199254740993,9007199254740997]"))}", data: four), kind: .offsets,
+                       message: "tensor 'a': data_offsets [9007199254740993, 9007199254740997] run past the end of the data section (4 bytes)"),
+            Corruption(name: "offset above Int.max", bytes: assemble("{\(entry("a", "[1]", "[0,9223372036854775808]"))}", data: four),
+                       kind: .headerSchema, message: "found the number 9223372036854775808 at index 1"),
             Corruption(name: "shape overflowing Int", bytes: assemble("{\(entry("a", "[4611686018427387904,4]", "[0,4]"))}", data: four),
                        kind: .byteCount, message: "too large to address"),
             Corruption(name: "duplicate tensor names",
@@ -135,6 +145,11 @@ struct Corruption: Sendable, CustomTestStringConvertible {
                        kind: .duplicateName, message: "__metadata__ key 'k' appears twice"),
             Corruption(name: "duplicate field", bytes: assemble(#"{"a":{"dtype":"F32","dtype":"I32","shape":[1],"data_offsets":[0,4]}}"#, data: four),
                        kind: .duplicateName, message: "tensor 'a' has the field 'dtype' twice"),
+            Corruption(name: "duplicate tensor names, apart",
+                       bytes: assemble(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"__metadata__":{},"a":{}}"#, data: four),
+                       kind: .duplicateName, message: "tensor name 'a' appears twice in the header"),
+            Corruption(name: "duplicate metadata", bytes: assemble(#"{"__metadata__":{},"__metadata__":{}}"#),
+                       kind: .duplicateName, message: "the header has two __metadata__ entries"),
             Corruption(name: "truncated data",
                        bytes: assemble("{\(entry("a", "[2]", "[0,8]")),\(entry("b", "[2]", "[8,16]"))}", data: twelve),
                        kind: .truncated, message: "the file is truncated: its tensors need 16 data bytes but only 12 follow the header"),
@@ -298,6 +313,28 @@ struct Corruption: Sendable, CustomTestStringConvertible {
         #expect(try file.tensor("b").scalars(as: Int32.self) == [7])
         #expect(try file.tensor("c").shape == [])
         #expect(try file.tensor("c").scalars(as: UInt8.self) == [9])
+    }
+
+    /// Why the header has its own JSON parser: Foundation's parsers keep one of two equal keys
+    /// without a word and do not keep keys in file order; this one keeps every member, in order,
+    /// and integers exactly to the ends of `Int`.
+    @Test func headerJSONKeepsDuplicateKeysOrderAndExactIntegers() throws {
+        let text = #"{"k":9007199254740993,"b":-9223372036854775808,"k":9223372036854775807,"a":9223372036854775808}"#
+        let json = try Array(text.utf8).withUnsafeBytes { try HeaderJSON.parse($0) }
+        #expect(json == .object([
+            (key: "k", value: .integer(9_007_199_254_740_993)), (key: "b", value: .integer(.min)),
+            (key: "k", value: .integer(.max)), (key: "a", value: .otherNumber("9223372036854775808")),
+        ]))
+    }
+
+    @Test func readsOffsetsAbove2To53Exactly() throws {
+        // An empty tensor at an offset past 2^53 (allowed only when the data section is that long, so
+        // the file is rejected; the message shows the offsets as written, not rounded to a double).
+        let e = try #require(throws: SafeTensorsError.self) {
+            _ = try SafeTensors.read(bytes: assemble("{\(entry("e", "[0]", "[9007199254740993,9007199254740993]"))}"), source: "m")
+        }
+        #expect(e.problem == "tensor 'e': data_offsets [9007199254740993, 9007199254740993] run past the end of the data section (0 bytes)",
+                "\(e.problem)")
     }
 
     @Test func writeRejectsBadNamesAndLeavesTheOldFile() throws {

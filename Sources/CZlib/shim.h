@@ -1,0 +1,5 @@
+/* The system zlib (Debian: zlib1g-dev) for Swift. */
+#ifndef CZLIB_SHIM_H
+#define CZLIB_SHIM_H
+#include <zlib.h>
+#endif
