@@ -341,32 +341,23 @@ public final class HDF5File: @unchecked Sendable {
             defer { H5Dclose(did) }
             let meta = try info(did, path)
             let count = meta.shape.reduce(1, *)
-            let failed = { HDF5Error.readFailed(file: self.filePath, path: path, detail: HDF5Library.takeErrorMessage()) }
+            /// The whole dataset converted by HDF5 to `memType`, the native type of `T`.
+            func read<T: TensorScalar>(_: T.Type, as memType: hid_t) throws -> Tensor {
+                let values = try [T](unsafeUninitializedCapacity: count) { buffer, initialised in
+                    if count > 0, H5Dread(did, memType, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress) < 0 {
+                        throw HDF5Error.readFailed(file: filePath, path: path, detail: HDF5Library.takeErrorMessage())
+                    }
+                    initialised = count
+                }
+                return try Tensor(values, shape: meta.shape)
+            }
             switch meta.elementClass {
             case .float where meta.elementSize <= 4:
-                let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
-                    if count > 0, H5Dread(did, chdf5_native_float(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress) < 0 {
-                        throw failed()
-                    }
-                    initialised = count
-                }
-                return try Tensor(values, shape: meta.shape)
+                return try read(Float.self, as: chdf5_native_float())
             case .float:
-                let values = try [Double](unsafeUninitializedCapacity: count) { buffer, initialised in
-                    if count > 0, H5Dread(did, chdf5_native_double(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress) < 0 {
-                        throw failed()
-                    }
-                    initialised = count
-                }
-                return try Tensor(values, shape: meta.shape)
+                return try read(Double.self, as: chdf5_native_double())
             case .integer:
-                let values = try [Int64](unsafeUninitializedCapacity: count) { buffer, initialised in
-                    if count > 0, H5Dread(did, chdf5_native_int64(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress) < 0 {
-                        throw failed()
-                    }
-                    initialised = count
-                }
-                return try Tensor(values, shape: meta.shape)
+                return try read(Int64.self, as: chdf5_native_int64())
             case .string, .other:
                 throw HDF5Error.unsupportedType(file: filePath, path: path,
                                                 detail: "\(meta.elementClass.rawValue) dataset cannot be read as a tensor")
