@@ -197,19 +197,19 @@ public final class HDF5File: @unchecked Sendable {
             defer { H5Gclose(gid) }
             var info = H5G_info_t()
             guard H5Gget_info(gid, &info) >= 0 else {
-                throw HDF5Error.readFailed(file: filePath, path: path, detail: HDF5Library.takeErrorMessage())
+                throw readFailed(path)
             }
             var names: [String] = []
             names.reserveCapacity(Int(info.nlinks))
             for i in 0..<info.nlinks {
                 let length = H5Lget_name_by_idx(gid, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, chdf5_p_default())
                 guard length >= 0 else {
-                    throw HDF5Error.readFailed(file: filePath, path: path, detail: HDF5Library.takeErrorMessage())
+                    throw readFailed(path)
                 }
                 var buffer = [CChar](repeating: 0, count: Int(length) + 1)
                 let written = H5Lget_name_by_idx(gid, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buffer, buffer.count, chdf5_p_default())
                 guard written >= 0 else {
-                    throw HDF5Error.readFailed(file: filePath, path: path, detail: HDF5Library.takeErrorMessage())
+                    throw readFailed(path)
                 }
                 names.append(HDF5Library.string(fromCString: buffer))
             }
@@ -235,7 +235,7 @@ public final class HDF5File: @unchecked Sendable {
                 }, Unmanaged.passUnretained(collector).toOpaque())
             }
             guard status >= 0 else {
-                throw HDF5Error.readFailed(file: filePath, path: path, detail: HDF5Library.takeErrorMessage())
+                throw readFailed(path)
             }
             return collector.names
         }
@@ -261,7 +261,7 @@ public final class HDF5File: @unchecked Sendable {
             }
             let aid = H5Aopen(oid, name, chdf5_p_default())
             guard aid >= 0 else {
-                throw HDF5Error.readFailed(file: filePath, path: "\(path)@\(name)", detail: HDF5Library.takeErrorMessage())
+                throw readFailed("\(path)@\(name)")
             }
             defer { H5Aclose(aid) }
             return try readAttribute(aid, where: "\(path) attribute '\(name)'")
@@ -269,56 +269,50 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     private func readAttribute(_ aid: hid_t, where location: String) throws -> HDF5AttributeValue {
-        let tid = H5Aget_type(aid)
-        guard tid >= 0 else { throw HDF5Error.readFailed(file: filePath, path: location, detail: HDF5Library.takeErrorMessage()) }
-        defer { H5Tclose(tid) }
-        let sid = H5Aget_space(aid)
-        guard sid >= 0 else { throw HDF5Error.readFailed(file: filePath, path: location, detail: HDF5Library.takeErrorMessage()) }
-        defer { H5Sclose(sid) }
-        let (shape, count) = try extent(sid, location)
-        let failed = { HDF5Error.readFailed(file: self.filePath, path: location, detail: HDF5Library.takeErrorMessage()) }
-
-        switch H5Tget_class(tid) {
-        case H5T_STRING:
-            var strings: [String]
-            if count == 0 {
-                strings = []
-            } else if H5Tis_variable_str(tid) > 0 {
-                let memType = H5Tcopy(chdf5_c_s1())
-                defer { H5Tclose(memType) }
-                H5Tset_size(memType, chdf5_variable())
-                H5Tset_cset(memType, H5Tget_cset(tid))
-                var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-                guard H5Aread(aid, memType, &pointers) >= 0 else { throw failed() }
-                strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
-                _ = chdf5_reclaim(memType, sid, &pointers)
-            } else {
-                let size = H5Tget_size(tid)
-                guard size > 0 else { throw failed() }
-                let memType = H5Tcopy(tid)
-                defer { H5Tclose(memType) }
-                var bytes = [UInt8](repeating: 0, count: size * count)
-                guard H5Aread(aid, memType, &bytes) >= 0 else { throw failed() }
-                let spacePadded = H5Tget_strpad(tid) == H5T_STR_SPACEPAD
-                strings = (0..<count).map { i in
-                    var element = bytes[(i * size)..<((i + 1) * size)]
-                    if let nul = element.firstIndex(of: 0) { element = element[..<nul] }
-                    if spacePadded { while element.last == 0x20 { element = element.dropLast() } }
-                    return String(decoding: element, as: UTF8.self)
+        try withTypeAndSpace(of: aid, location, type: H5Aget_type, space: H5Aget_space) { tid, sid in
+            let (shape, count) = try extent(sid, location)
+            switch H5Tget_class(tid) {
+            case H5T_STRING:
+                var strings: [String]
+                if count == 0 {
+                    strings = []
+                } else if H5Tis_variable_str(tid) > 0 {
+                    let memType = H5Tcopy(chdf5_c_s1())
+                    defer { H5Tclose(memType) }
+                    H5Tset_size(memType, chdf5_variable())
+                    H5Tset_cset(memType, H5Tget_cset(tid))
+                    var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+                    guard H5Aread(aid, memType, &pointers) >= 0 else { throw readFailed(location) }
+                    strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+                    _ = chdf5_reclaim(memType, sid, &pointers)
+                } else {
+                    let size = H5Tget_size(tid)
+                    guard size > 0 else { throw readFailed(location) }
+                    let memType = H5Tcopy(tid)
+                    defer { H5Tclose(memType) }
+                    var bytes = [UInt8](repeating: 0, count: size * count)
+                    guard H5Aread(aid, memType, &bytes) >= 0 else { throw readFailed(location) }
+                    let spacePadded = H5Tget_strpad(tid) == H5T_STR_SPACEPAD
+                    strings = (0..<count).map { i in
+                        var element = bytes[(i * size)..<((i + 1) * size)]
+                        if let nul = element.firstIndex(of: 0) { element = element[..<nul] }
+                        if spacePadded { while element.last == 0x20 { element = element.dropLast() } }
+                        return String(decoding: element, as: UTF8.self)
+                    }
                 }
+                if shape.isEmpty, let only = strings.first { return .string(only) }
+                return .strings(strings)
+            case H5T_FLOAT, H5T_INTEGER:
+                var values = [Double](repeating: 0, count: count)
+                if count > 0 {
+                    guard H5Aread(aid, chdf5_native_double(), &values) >= 0 else { throw readFailed(location) }
+                }
+                return .numbers(values, shape: shape)
+            default:
+                if count == 0 { return .numbers([], shape: shape) }
+                throw HDF5Error.unsupportedType(file: filePath, path: location,
+                                                detail: "only string and numeric attributes are read")
             }
-            if shape.isEmpty, let only = strings.first { return .string(only) }
-            return .strings(strings)
-        case H5T_FLOAT, H5T_INTEGER:
-            var values = [Double](repeating: 0, count: count)
-            if count > 0 {
-                guard H5Aread(aid, chdf5_native_double(), &values) >= 0 else { throw failed() }
-            }
-            return .numbers(values, shape: shape)
-        default:
-            if count == 0 { return .numbers([], shape: shape) }
-            throw HDF5Error.unsupportedType(file: filePath, path: location,
-                                            detail: "only string and numeric attributes are read")
         }
     }
 
@@ -341,32 +335,23 @@ public final class HDF5File: @unchecked Sendable {
             defer { H5Dclose(did) }
             let meta = try info(did, path)
             let count = meta.shape.reduce(1, *)
-            let failed = { HDF5Error.readFailed(file: self.filePath, path: path, detail: HDF5Library.takeErrorMessage()) }
+            /// The whole dataset converted by HDF5 to `memType`, the native type of `T`.
+            func read<T: TensorScalar>(_: T.Type, as memType: hid_t) throws -> Tensor {
+                let values = try [T](unsafeUninitializedCapacity: count) { buffer, initialised in
+                    if count > 0, H5Dread(did, memType, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress) < 0 {
+                        throw readFailed(path)
+                    }
+                    initialised = count
+                }
+                return try Tensor(values, shape: meta.shape)
+            }
             switch meta.elementClass {
             case .float where meta.elementSize <= 4:
-                let values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
-                    if count > 0, H5Dread(did, chdf5_native_float(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress) < 0 {
-                        throw failed()
-                    }
-                    initialised = count
-                }
-                return try Tensor(values, shape: meta.shape)
+                return try read(Float.self, as: chdf5_native_float())
             case .float:
-                let values = try [Double](unsafeUninitializedCapacity: count) { buffer, initialised in
-                    if count > 0, H5Dread(did, chdf5_native_double(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress) < 0 {
-                        throw failed()
-                    }
-                    initialised = count
-                }
-                return try Tensor(values, shape: meta.shape)
+                return try read(Double.self, as: chdf5_native_double())
             case .integer:
-                let values = try [Int64](unsafeUninitializedCapacity: count) { buffer, initialised in
-                    if count > 0, H5Dread(did, chdf5_native_int64(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress) < 0 {
-                        throw failed()
-                    }
-                    initialised = count
-                }
-                return try Tensor(values, shape: meta.shape)
+                return try read(Int64.self, as: chdf5_native_int64())
             case .string, .other:
                 throw HDF5Error.unsupportedType(file: filePath, path: path,
                                                 detail: "\(meta.elementClass.rawValue) dataset cannot be read as a tensor")
@@ -405,21 +390,35 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     private func info(_ did: hid_t, _ path: String) throws -> HDF5DatasetInfo {
-        let tid = H5Dget_type(did)
-        guard tid >= 0 else { throw HDF5Error.readFailed(file: filePath, path: path, detail: HDF5Library.takeErrorMessage()) }
-        defer { H5Tclose(tid) }
-        let sid = H5Dget_space(did)
-        guard sid >= 0 else { throw HDF5Error.readFailed(file: filePath, path: path, detail: HDF5Library.takeErrorMessage()) }
-        defer { H5Sclose(sid) }
-        let (shape, _) = try extent(sid, path)
-        let elementClass: HDF5ElementClass
-        switch H5Tget_class(tid) {
-        case H5T_FLOAT: elementClass = .float
-        case H5T_INTEGER: elementClass = .integer
-        case H5T_STRING: elementClass = .string
-        default: elementClass = .other
+        try withTypeAndSpace(of: did, path, type: H5Dget_type, space: H5Dget_space) { tid, sid in
+            let (shape, _) = try extent(sid, path)
+            let elementClass: HDF5ElementClass
+            switch H5Tget_class(tid) {
+            case H5T_FLOAT: elementClass = .float
+            case H5T_INTEGER: elementClass = .integer
+            case H5T_STRING: elementClass = .string
+            default: elementClass = .other
+            }
+            return HDF5DatasetInfo(shape: shape, elementClass: elementClass, elementSize: H5Tget_size(tid))
         }
-        return HDF5DatasetInfo(shape: shape, elementClass: elementClass, elementSize: H5Tget_size(tid))
+    }
+
+    /// Calls `body` with the datatype and the dataspace of the attribute or dataset `id` (opened
+    /// by `type` and `space`), closing both after; either failing to open is `readFailed` at `location`.
+    private func withTypeAndSpace<R>(of id: hid_t, _ location: String, type: (hid_t) -> hid_t, space: (hid_t) -> hid_t,
+                                     _ body: (_ tid: hid_t, _ sid: hid_t) throws -> R) throws -> R {
+        let tid = type(id)
+        guard tid >= 0 else { throw readFailed(location) }
+        defer { H5Tclose(tid) }
+        let sid = space(id)
+        guard sid >= 0 else { throw readFailed(location) }
+        defer { H5Sclose(sid) }
+        return try body(tid, sid)
+    }
+
+    /// HDF5 failed reading at `location`, with HDF5's most specific message (taken, so cleared).
+    private func readFailed(_ location: String) -> HDF5Error {
+        .readFailed(file: filePath, path: location, detail: HDF5Library.takeErrorMessage())
     }
 
     /// Dimensions and element count of a dataspace (a null dataspace has shape [0]).
@@ -432,7 +431,7 @@ public final class HDF5File: @unchecked Sendable {
         default:
             let rank = H5Sget_simple_extent_ndims(sid)
             guard rank >= 0 else {
-                throw HDF5Error.readFailed(file: filePath, path: location, detail: HDF5Library.takeErrorMessage())
+                throw readFailed(location)
             }
             var dims = [hsize_t](repeating: 0, count: Int(rank))
             if rank > 0 { H5Sget_simple_extent_dims(sid, &dims, nil) }

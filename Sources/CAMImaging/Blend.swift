@@ -4,12 +4,7 @@ extension Image {
     /// `cv::addWeighted`: saturate(a * alpha + b * beta + gamma) per sample, rounded to nearest.
     /// Both images must have the same size and channel count.
     public static func addWeighted(_ a: Image, _ alpha: Double, _ b: Image, _ beta: Double, gamma: Double = 0) throws -> Image {
-        let mat = try a.withCVView { va in
-            try b.withCVView { vb in
-                try CVMat("addWeighted") { ctcv_add_weighted(va, alpha, vb, beta, gamma) }
-            }
-        }
-        return try mat.image("addWeighted")
+        try cvAddWeighted(a, alpha, b, beta, gamma: gamma)
     }
 
     /// `self * alpha + other * (1 - alpha)` (the tutorial's `visualize_cam_on_image(self, other, alpha)`).
@@ -21,11 +16,6 @@ extension Image {
 extension FloatMap {
     /// `cv::addWeighted` of two maps of the same size: a * alpha + b * beta + gamma, in single precision.
     public static func addWeighted(_ a: FloatMap, _ alpha: Double, _ b: FloatMap, _ beta: Double, gamma: Double = 0) throws -> FloatMap {
-        let mat = try a.withCVView { va in
-            try b.withCVView { vb in
-                try CVMat("addWeighted") { ctcv_add_weighted(va, alpha, vb, beta, gamma) }
-            }
-        }
-        return try mat.floatMap("addWeighted")
+        try cvAddWeighted(a, alpha, b, beta, gamma: gamma)
     }
 }

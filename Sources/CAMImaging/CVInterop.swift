@@ -74,7 +74,33 @@ func withView<T, R>(_ array: [T], rows: Int, cols: Int, channels: Int, depth: In
     }
 }
 
-extension Image {
+/// A matrix the shim reads through a `ctcv_view` and returns as a new `ctcv_mat`: `Image` (8-bit)
+/// and `FloatMap` (1-channel float32), so one shim call serves both.
+protocol CVMatrix {
+    /// A read-only shim view of the samples.
+    func withCVView<R>(_ body: (ctcv_view) throws -> R) rethrows -> R
+    /// The shim's result read back as this type; `operation` names the call in errors.
+    init(_ mat: CVMat, operation: String) throws
+}
+
+extension CVMatrix {
+    /// Runs a shim call that makes a new matrix of this type from this one's view.
+    func cvTransformed(_ operation: String, _ make: (ctcv_view) -> OpaquePointer?) throws -> Self {
+        let mat = try withCVView { view in try CVMat(operation) { make(view) } }
+        return try Self(mat, operation: operation)
+    }
+
+    /// `cv::addWeighted`: a * alpha + b * beta + gamma (saturated and rounded for 8 bits).
+    static func cvAddWeighted(_ a: Self, _ alpha: Double, _ b: Self, _ beta: Double, gamma: Double) throws -> Self {
+        try a.cvTransformed("addWeighted") { va in
+            b.withCVView { vb in ctcv_add_weighted(va, alpha, vb, beta, gamma) }
+        }
+    }
+}
+
+extension Image: CVMatrix {
+    init(_ mat: CVMat, operation: String) throws { self = try mat.image(operation) }
+
     /// A read-only shim view of the pixels.
     func withCVView<R>(_ body: (ctcv_view) throws -> R) rethrows -> R {
         try withView(pixels, rows: height, cols: width, channels: channels, depth: Int32(CTCV_DEPTH_8U), body)
@@ -91,9 +117,43 @@ extension Image {
     }
 }
 
-extension FloatMap {
+extension FloatMap: CVMatrix {
+    init(_ mat: CVMat, operation: String) throws { self = try mat.floatMap(operation) }
+
     /// A read-only shim view of the values (1-channel float32).
     func withCVView<R>(_ body: (ctcv_view) throws -> R) rethrows -> R {
         try withView(values, rows: height, cols: width, channels: 1, depth: Int32(CTCV_DEPTH_32F), body)
+    }
+}
+
+/// A point type the shim's point functions take (`const void *points, int n, int depth`): x, y
+/// pairs of `Coordinate`, which is `depth`.
+protocol ShimPoint {
+    associatedtype Coordinate
+    static var shimDepth: Int32 { get }
+    var shimCoordinates: (Coordinate, Coordinate) { get }
+}
+
+extension Point2i: ShimPoint {
+    static var shimDepth: Int32 { Int32(CTCV_DEPTH_32S) }
+    var shimCoordinates: (Int32, Int32) { (Int32(clamping: x), Int32(clamping: y)) }
+}
+
+extension Point2f: ShimPoint {
+    static var shimDepth: Int32 { Int32(CTCV_DEPTH_32F) }
+    var shimCoordinates: (Float, Float) { (x, y) }
+}
+
+extension Array where Element: ShimPoint {
+    /// Calls `body` with the points laid out for the shim: x, y pairs, their count and depth.
+    func withShimPoints<R>(_ body: (UnsafeRawPointer?, Int32, Int32) throws -> R) rethrows -> R {
+        var flat: [Element.Coordinate] = []
+        flat.reserveCapacity(count * 2)
+        for p in self {
+            let (x, y) = p.shimCoordinates
+            flat.append(x)
+            flat.append(y)
+        }
+        return try flat.withUnsafeBytes { try body($0.baseAddress, Int32(count), Element.shimDepth) }
     }
 }

@@ -29,9 +29,6 @@ public enum ColorConversion: Sendable, CaseIterable {
 extension Image {
     /// The image converted by `cv::cvtColor`; throws (with OpenCV's message) when the channel count does not fit.
     public func converted(_ conversion: ColorConversion) throws -> Image {
-        let mat = try withCVView { view in
-            try CVMat("cvtColor") { ctcv_cvt_color(view, conversion.code) }
-        }
-        return try mat.image("cvtColor")
+        try cvTransformed("cvtColor") { ctcv_cvt_color($0, conversion.code) }
     }
 }

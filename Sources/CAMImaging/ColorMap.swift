@@ -28,10 +28,7 @@ extension Image {
         guard channels == 1 else {
             throw CAMError("applyColorMap", "expected a 1-channel image, got \(channels) channels")
         }
-        let mat = try withCVView { view in
-            try CVMat("applyColorMap") { ctcv_apply_colormap(view, map.rawValue) }
-        }
-        return try mat.image("applyColorMap")
+        return try cvTransformed("applyColorMap") { ctcv_apply_colormap($0, map.rawValue) }
     }
 }
 

@@ -117,42 +117,22 @@ public enum Contours {
 
     /// `cv::contourArea` (Green's formula over the polygon); signed by orientation when `oriented`.
     public static func area(_ contour: [Point2i], oriented: Bool = false) throws -> Double {
-        var out = 0.0
-        let flat = contour.flattenedInt32
-        try cvCheck("contourArea", flat.withUnsafeBufferPointer {
-            ctcv_contour_area($0.baseAddress, Int32(contour.count), Int32(CTCV_DEPTH_32S), oriented ? 1 : 0, &out)
-        })
-        return out
+        try shimArea(contour, oriented: oriented)
     }
 
     /// `cv::contourArea` of float points.
     public static func area(_ contour: [Point2f], oriented: Bool = false) throws -> Double {
-        var out = 0.0
-        let flat = contour.flattenedFloat32
-        try cvCheck("contourArea", flat.withUnsafeBufferPointer {
-            ctcv_contour_area($0.baseAddress, Int32(contour.count), Int32(CTCV_DEPTH_32F), oriented ? 1 : 0, &out)
-        })
-        return out
+        try shimArea(contour, oriented: oriented)
     }
 
     /// `cv::minAreaRect`: the smallest rotated rectangle holding the points.
     public static func minAreaRect(_ points: [Point2i]) throws -> RotatedRect {
-        var out = [Float](repeating: 0, count: 5)
-        let flat = points.flattenedInt32
-        try cvCheck("minAreaRect", flat.withUnsafeBufferPointer { p in
-            out.withUnsafeMutableBufferPointer { ctcv_min_area_rect(p.baseAddress, Int32(points.count), Int32(CTCV_DEPTH_32S), $0.baseAddress) }
-        })
-        return RotatedRect(center: Point2f(out[0], out[1]), width: out[2], height: out[3], angle: out[4])
+        try shimMinAreaRect(points)
     }
 
     /// `cv::minAreaRect` of float points.
     public static func minAreaRect(_ points: [Point2f]) throws -> RotatedRect {
-        var out = [Float](repeating: 0, count: 5)
-        let flat = points.flattenedFloat32
-        try cvCheck("minAreaRect", flat.withUnsafeBufferPointer { p in
-            out.withUnsafeMutableBufferPointer { ctcv_min_area_rect(p.baseAddress, Int32(points.count), Int32(CTCV_DEPTH_32F), $0.baseAddress) }
-        })
-        return RotatedRect(center: Point2f(out[0], out[1]), width: out[2], height: out[3], angle: out[4])
+        try shimMinAreaRect(points)
     }
 
     /// `cv::boxPoints`: the four corners of `rect`, in OpenCV's order.
@@ -167,20 +147,32 @@ public enum Contours {
 
     /// `cv::boundingRect`: the smallest upright rectangle holding the points.
     public static func boundingRect(_ points: [Point2i]) throws -> Rect2i {
-        var out = [Int32](repeating: 0, count: 4)
-        let flat = points.flattenedInt32
-        try cvCheck("boundingRect", flat.withUnsafeBufferPointer { p in
-            out.withUnsafeMutableBufferPointer { ctcv_bounding_rect(p.baseAddress, Int32(points.count), Int32(CTCV_DEPTH_32S), $0.baseAddress) }
-        })
-        return Rect2i(x: Int(out[0]), y: Int(out[1]), width: Int(out[2]), height: Int(out[3]))
+        try shimBoundingRect(points)
     }
 
     /// `cv::boundingRect` of float points.
     public static func boundingRect(_ points: [Point2f]) throws -> Rect2i {
+        try shimBoundingRect(points)
+    }
+
+    private static func shimArea<P: ShimPoint>(_ contour: [P], oriented: Bool) throws -> Double {
+        var out = 0.0
+        try cvCheck("contourArea", contour.withShimPoints { ctcv_contour_area($0, $1, $2, oriented ? 1 : 0, &out) })
+        return out
+    }
+
+    private static func shimMinAreaRect<P: ShimPoint>(_ points: [P]) throws -> RotatedRect {
+        var out = [Float](repeating: 0, count: 5)
+        try cvCheck("minAreaRect", points.withShimPoints { p, n, depth in
+            out.withUnsafeMutableBufferPointer { ctcv_min_area_rect(p, n, depth, $0.baseAddress) }
+        })
+        return RotatedRect(center: Point2f(out[0], out[1]), width: out[2], height: out[3], angle: out[4])
+    }
+
+    private static func shimBoundingRect<P: ShimPoint>(_ points: [P]) throws -> Rect2i {
         var out = [Int32](repeating: 0, count: 4)
-        let flat = points.flattenedFloat32
-        try cvCheck("boundingRect", flat.withUnsafeBufferPointer { p in
-            out.withUnsafeMutableBufferPointer { ctcv_bounding_rect(p.baseAddress, Int32(points.count), Int32(CTCV_DEPTH_32F), $0.baseAddress) }
+        try cvCheck("boundingRect", points.withShimPoints { p, n, depth in
+            out.withUnsafeMutableBufferPointer { ctcv_bounding_rect(p, n, depth, $0.baseAddress) }
         })
         return Rect2i(x: Int(out[0]), y: Int(out[1]), width: Int(out[2]), height: Int(out[3]))
     }

@@ -41,30 +41,6 @@ public struct RotatedRect: Sendable, Hashable, Codable, CustomStringConvertible 
     public var description: String { "RotatedRect(center: \(center), size: \(width)x\(height), angle: \(angle))" }
 }
 
-extension Array where Element == Point2i {
-    /// x, y pairs as int32, the shim's point layout.
-    var flattenedInt32: [Int32] {
-        var out = [Int32](repeating: 0, count: count * 2)
-        for (i, p) in enumerated() {
-            out[2 * i] = Int32(clamping: p.x)
-            out[2 * i + 1] = Int32(clamping: p.y)
-        }
-        return out
-    }
-}
-
-extension Array where Element == Point2f {
-    /// x, y pairs as float32, the shim's point layout.
-    var flattenedFloat32: [Float] {
-        var out = [Float](repeating: 0, count: count * 2)
-        for (i, p) in enumerated() {
-            out[2 * i] = p.x
-            out[2 * i + 1] = p.y
-        }
-        return out
-    }
-}
-
 /// Polygons flattened for the shim: x, y pairs and offsets (`offsets[i] ..< offsets[i+1]` is polygon i).
 func flattenPolygons(_ polygons: [[Point2i]]) -> (points: [Int32], offsets: [Int32]) {
     var points: [Int32] = []

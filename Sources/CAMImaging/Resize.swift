@@ -33,19 +33,13 @@ public enum Interpolation: Int32, Sendable, CaseIterable {
 extension Image {
     /// `cv::resize` to `width` x `height`.
     public func resized(width: Int, height: Int, interpolation: Interpolation = .linear) throws -> Image {
-        let mat = try withCVView { view in
-            try CVMat("resize") { ctcv_resize(view, Int32(clamping: height), Int32(clamping: width), interpolation.rawValue) }
-        }
-        return try mat.image("resize")
+        try cvTransformed("resize") { ctcv_resize($0, Int32(clamping: height), Int32(clamping: width), interpolation.rawValue) }
     }
 }
 
 extension FloatMap {
     /// `cv::resize` of the float values to `width` x `height` (the tutorial upsamples CAMs with `.linear`).
     public func resized(width: Int, height: Int, interpolation: Interpolation = .linear) throws -> FloatMap {
-        let mat = try withCVView { view in
-            try CVMat("resize") { ctcv_resize(view, Int32(clamping: height), Int32(clamping: width), interpolation.rawValue) }
-        }
-        return try mat.floatMap("resize")
+        try cvTransformed("resize") { ctcv_resize($0, Int32(clamping: height), Int32(clamping: width), interpolation.rawValue) }
     }
 }

@@ -23,10 +23,7 @@ public enum AutomaticThreshold: Int32, Sendable, CaseIterable {
 extension FloatMap {
     /// `cv::threshold` of the values.
     public func thresholded(_ threshold: Float, maxValue: Float = 1, type: ThresholdType) throws -> FloatMap {
-        let mat = try withCVView { view in
-            try CVMat("threshold") { ctcv_threshold(view, Double(threshold), Double(maxValue), type.rawValue, nil) }
-        }
-        return try mat.floatMap("threshold")
+        try cvTransformed("threshold") { ctcv_threshold($0, Double(threshold), Double(maxValue), type.rawValue, nil) }
     }
 }
 
@@ -42,9 +39,7 @@ extension Image {
                                           automatic: AutomaticThreshold?) throws -> (image: Image, threshold: Double) {
         var used = 0.0
         let flags = type.rawValue | (automatic?.rawValue ?? 0)
-        let mat = try withCVView { view in
-            try CVMat("threshold") { ctcv_threshold(view, threshold, maxValue, flags, &used) }
-        }
-        return (try mat.image("threshold"), used)
+        let image = try cvTransformed("threshold") { ctcv_threshold($0, threshold, maxValue, flags, &used) }
+        return (image, used)
     }
 }

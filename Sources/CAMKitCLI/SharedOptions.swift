@@ -87,6 +87,25 @@ public struct MapSelectionOptions: ParsableArguments {
     public func layers(for model: ResNet) -> [String] { layerNames.isEmpty ? [model.lastFeatureLayer] : layerNames }
 }
 
+/// `--score`: what the maps explain (explain, localize, evaluate).
+public struct ScoreOptions: ParsableArguments {
+    public init() {}
+
+    @Option(help: "Score to explain: logit or softmax.")
+    public var score: ScoreKind = .logit
+}
+
+/// `--out`: the folder a command writes its files to (explain, localize, evaluate).
+public struct OutputOptions: ParsableArguments {
+    public init() {}
+
+    @Option(help: "Output directory.")
+    public var out: String
+
+    /// `--out` as a file URL.
+    public var directory: URL { URL(fileURLWithPath: out) }
+}
+
 /// Bounds of the thread-count options: past these, threads only contend (and `--threads 100000`
 /// would spawn them all).
 public enum ThreadLimits {
@@ -119,9 +138,18 @@ public struct RuntimeOptions: ParsableArguments {
         try Runtime.setThreads(threads)
         if !releaseMemory { try Runtime.retainFreedMemory() }
     }
+
+    /// A command's body under `reportingErrors`, with these settings applied first.
+    public func run(_ body: () throws -> Void) throws {
+        try reportingErrors {
+            try apply()
+            try body()
+        }
+    }
 }
 
 extension Preprocessing: ExpressibleByArgument {}
+extension ScoreKind: ExpressibleByArgument {}
 
 /// Runs a command's body: a `ValidationError` goes on to ArgumentParser (which prints usage),
 /// any other error is printed by `fail` and ends the command non-zero.

@@ -61,8 +61,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            try runtime.apply()
+        try runtime.run {
             let loaded = try model.load()
             let data = try dataset.map { try DatasetSpec.parse($0).open() }
             var settings = ServerSettings()

@@ -51,8 +51,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Map normalisation before boxing (camkit protocol): tutorial, standard, minMax.")
     var normalize: MapNormalization = .tutorial
 
-    @Option(help: "Score to explain: logit or softmax.")
-    var score: ScoreKind = .logit
+    @OptionGroup var scoring: ScoreOptions
 
     @Option(help: "Images per batch.")
     var batchSize: Int = 16
@@ -66,8 +65,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Discard DIR/results.sqlite from an earlier run instead of resuming it.")
     var overwrite = false
 
-    @Option(help: "Output directory.")
-    var out: String
+    @OptionGroup var output: OutputOptions
 
     @Flag(name: .customLong("report"), inversion: .prefixedNo,
           help: "Also write the HTML report DIR/report/index.html (see `camkit report` for its options).")
@@ -78,8 +76,7 @@ struct EvaluateCommand: ParsableCommand {
     func validate() throws { try ThreadLimits.checkWorkers(workers) }
 
     func run() throws {
-        try reportingErrors {
-            try runtime.apply()
+        try runtime.run {
             guard (modelOptions.model == nil) != (maps == nil) else {
                 throw ValidationError("give either --model FILE or --maps DIR")
             }
@@ -99,13 +96,13 @@ struct EvaluateCommand: ParsableCommand {
             options.rule = try BoxRule(parsing: boxRule)
             options.iouMode = iou
             options.normalization = normalize
-            options.score = score
+            options.score = scoring.score
             options.batchSize = batchSize
             options.workers = workers
             options.limit = limit
             options.overwrite = overwrite
             let report = try LocalizationEvaluation.run(dataset: data, datasetSpec: spec.description, source: source, options: options,
-                                                        output: URL(fileURLWithPath: out))
+                                                        output: output.directory)
             func pct(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
             for m in report.metrics {
                 let name = m.method == LocalizationEvaluation.mapsMethod ? "maps" : "\(m.method ?? "") \(m.layer ?? "")"
@@ -118,7 +115,7 @@ struct EvaluateCommand: ParsableCommand {
             if htmlReport {
                 var loaded: LoadedModel?
                 if case .model(let box) = source { loaded = box.loaded }
-                switch Report.writeAfterEvaluation(output: URL(fileURLWithPath: out), model: loaded, dataset: data) {
+                switch Report.writeAfterEvaluation(output: output.directory, model: loaded, dataset: data) {
                 case .success(let written):
                     for w in written.warnings { FileHandle.standardError.write(Data("camkit: note: \(w)\n".utf8)) }
                     print("report: \(written.index.path)")

@@ -21,8 +21,7 @@ struct ExplainCommand: ParsableCommand {
 
     @OptionGroup var classes: TargetClassOptions
 
-    @Option(help: "Score to explain: logit or softmax.")
-    var score: ScoreKind = .logit
+    @OptionGroup var scoring: ScoreOptions
 
     @Option(help: "Map normalisation: tutorial (divide by max) or standard (ReLU, min-max).")
     var normalize: MapNormalization = .standard
@@ -42,18 +41,16 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Also write the normalised maps at image size (H×W, not clamped) as float32 <stem>.<method>.<layer>.<class>.map.npy.")
     var maps = false
 
-    @Option(help: "Output directory.")
-    var out: String
+    @OptionGroup var output: OutputOptions
 
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
-        try reportingErrors {
-            try runtime.apply()
+        try runtime.run {
             let loaded = try model.load()
             var options = ExplainOptions(methods: try selection.methods(), layers: selection.layers(for: loaded.model))
             options.classes = try classes.indices()
-            options.score = score
+            options.score = scoring.score
             options.normalization = normalize
             guard let map = ColorMap(name: colormap) else {
                 throw ValidationError("unknown colour map '\(colormap)'; known: \(ColorMap.allCases.map(\.name).joined(separator: ", "))")
@@ -68,7 +65,7 @@ struct ExplainCommand: ParsableCommand {
             options.writeRaw = raw
             options.writeImageMaps = maps
             let report = try ExplainJob.run(images: images.map { URL(fileURLWithPath: $0) }, model: loaded, options: options,
-                                            outputDirectory: URL(fileURLWithPath: out))
+                                            outputDirectory: output.directory)
             for s in report.skipped {
                 FileHandle.standardError.write(Data("camkit: note: skipped \(s.method) at \(s.layer): \(s.reason)\n".utf8))
             }
@@ -76,10 +73,9 @@ struct ExplainCommand: ParsableCommand {
                 let best = entry.top5.first.map { "\($0.name) (class \($0.classIndex), p=\(String(format: "%.3f", $0.probability)))" } ?? "-"
                 print("\(entry.image): \(best); \(entry.files.count) files")
             }
-            print("wrote \(URL(fileURLWithPath: out).appendingPathComponent("explain.json").path)")
+            print("wrote \(output.directory.appendingPathComponent("explain.json").path)")
         }
     }
 }
 
-extension ScoreKind: ExpressibleByArgument {}
 extension MapNormalization: ExpressibleByArgument {}

@@ -28,8 +28,7 @@ struct LayersCommand: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
-        try reportingErrors {
-            try runtime.apply()
+        try runtime.run {
             let network: ResNet
             var size = inputSize ?? 224
             if let loaded = try modelOptions.load() {

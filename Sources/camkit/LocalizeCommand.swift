@@ -38,17 +38,14 @@ struct LocalizeCommand: ParsableCommand {
     @Option(help: "Map normalisation before boxing: tutorial (divide by max), standard (ReLU, min-max), minMax.")
     var normalize: MapNormalization = .tutorial
 
-    @Option(help: "Score to explain: logit or softmax.")
-    var score: ScoreKind = .logit
+    @OptionGroup var scoring: ScoreOptions
 
-    @Option(help: "Output directory.")
-    var out: String
+    @OptionGroup var output: OutputOptions
 
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
-        try reportingErrors {
-            try runtime.apply()
+        try runtime.run {
             guard truths.isEmpty || truths.count == images.count else {
                 throw ValidationError("--gt is given \(truths.count) times for \(images.count) images; give it once per image, in order")
             }
@@ -58,10 +55,10 @@ struct LocalizeCommand: ParsableCommand {
             options.rule = try BoxRule(parsing: boxRule)
             options.iouMode = iou
             options.normalization = normalize
-            options.score = score
+            options.score = scoring.score
             options.classes = try classes.indices()
             let report = try LocalizeJob.run(images: images.map { URL(fileURLWithPath: $0) }, truths: parsedTruths, model: loaded,
-                                             options: options, outputDirectory: URL(fileURLWithPath: out))
+                                             options: options, outputDirectory: output.directory)
             for image in report.images {
                 for m in image.maps {
                     var line = "\(image.image) \(m.method) \(m.layer) class \(m.classIndex) (\(m.className), p=\(String(format: "%.3f", m.probability))): "
@@ -75,7 +72,7 @@ struct LocalizeCommand: ParsableCommand {
                     print(line)
                 }
             }
-            print("wrote \(URL(fileURLWithPath: out).appendingPathComponent("localize.json").path)")
+            print("wrote \(output.directory.appendingPathComponent("localize.json").path)")
         }
     }
 }

@@ -62,8 +62,7 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
-        try reportingErrors {
-            try runtime.apply()
+        try runtime.run {
             guard galleryCount >= 0 else { throw ValidationError("--gallery-count must be >= 0") }
             guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be in 0...1") }
             guard tileHeight >= 16 else { throw ValidationError("--tile-height must be >= 16") }
