@@ -12,23 +12,19 @@ public struct ScoredBox: Sendable, Hashable, Codable {
     /// Best IoU against each ground-truth box, in the protocol's convention.
     public var ious: [Double]
 
-    public init(normalized: BoundingBox, polygon: [SIMD2<Double>], ious: [Double]) {
-        self.normalized = normalized
-        self.polygon = polygon
-        self.ious = ious
-    }
-
-    /// `box` scored against each of `truth` by `mode`.
-    public init(_ box: MapBox, truth: [BoundingBox], mode: IoUMode) {
-        self.init(normalized: box.normalized, polygon: box.polygon, ious: truth.map { box.iou(with: $0, mode: mode) })
-    }
-
     /// The best IoU against any ground-truth box; nil without ground truth.
     public var bestIoU: Double? { ious.max() }
 }
 
+extension ScoredBox {
+    /// `box` scored against each of `truth` by `mode`.
+    public init(_ box: MapBox, truth: [BoundingBox], mode: IoUMode) {
+        self.init(normalized: box.normalized, polygon: box.polygon, ious: truth.map { box.iou(with: $0, mode: mode) })
+    }
+}
+
 /// A map scored against its ground truth: the fixed rule's boxes and IoUs, and the threshold sweep.
-public struct ScoredMap: Sendable {
+public struct ScoredMap: Sendable, Equatable {
     public var boxes: [ScoredBox]
     /// Why there is no box (nil when there are boxes).
     public var noBox: NoBoxReason?
@@ -36,13 +32,6 @@ public struct ScoredMap: Sendable {
     public var ruleIoU: Double
     /// The threshold sweep; nil where it was not read back (`ResultStore.storedRun`).
     public var sweep: SweepOutcome?
-
-    public init(boxes: [ScoredBox], noBox: NoBoxReason?, ruleIoU: Double, sweep: SweepOutcome?) {
-        self.boxes = boxes
-        self.noBox = noBox
-        self.ruleIoU = ruleIoU
-        self.sweep = sweep
-    }
 }
 
 /// Scores maps: the fixed `rule` (mean IoU, GT-known, top-1 / top-5 loc) and the threshold sweep

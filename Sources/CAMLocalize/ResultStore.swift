@@ -4,7 +4,7 @@ import GRDB
 import CAMImaging
 
 /// One map's stored result.
-public struct MapRecord: Sendable {
+public struct MapRecord: Sendable, Equatable {
     public var method: String
     public var layer: String
     /// The class the map explains (the ground-truth class in an evaluation).
@@ -20,8 +20,10 @@ public struct MapRecord: Sendable {
 }
 
 /// One sample's results: its ground truth, the model's prediction and every map's boxes, IoUs
-/// and threshold sweep. What `ResultStore` writes and what `storedRun` reads back (without sweeps).
-public struct SampleRecord: Sendable {
+/// and threshold sweep. What `ResultStore` writes and what `storedRun` reads back (without sweeps),
+/// and, without maps, the web API's sample (JSON keys `index`, `id`, `label`, `className`,
+/// `width`, `height`, `boxes` for `truth`, and the optional ones when present).
+public struct SampleRecord: Sendable, Equatable, Codable {
     /// Position in the dataset.
     public var index: Int
     public var id: String
@@ -35,10 +37,15 @@ public struct SampleRecord: Sendable {
     public var probabilities: [Double]?
     /// The map file, when maps come from files.
     public var mapFile: String?
-    public var maps: [MapRecord]
+    /// Not in the JSON form.
+    public var maps: [MapRecord] = []
+
+    enum CodingKeys: String, CodingKey {
+        case index, id, label, className, width, height, truth = "boxes", predictions, probabilities, mapFile
+    }
 
     public init(index: Int, id: String, label: Int, className: String, width: Int, height: Int, truth: [BoundingBox],
-                predictions: [Int]?, probabilities: [Double]?, mapFile: String?, maps: [MapRecord]) {
+                predictions: [Int]? = nil, probabilities: [Double]? = nil, mapFile: String? = nil, maps: [MapRecord] = []) {
         self.index = index; self.id = id; self.label = label; self.className = className
         self.width = width; self.height = height; self.truth = truth
         self.predictions = predictions; self.probabilities = probabilities; self.mapFile = mapFile; self.maps = maps

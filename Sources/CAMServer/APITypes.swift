@@ -60,16 +60,8 @@ public struct ImageSizeJSON: Codable, Sendable, Equatable {
     public var mapHeight: Int
 }
 
-/// One dataset sample, without pixels.
-public struct SampleJSON: Codable, Sendable, Equatable {
-    public var index: Int
-    public var id: String
-    public var label: Int
-    public var className: String
-    public var width: Int
-    public var height: Int
-    public var boxes: [BoundingBox]
-}
+/// One dataset sample, without pixels (its boxes under `boxes`).
+public typealias SampleJSON = SampleRecord
 
 public struct TimingJSON: Codable, Sendable {
     /// Milliseconds waiting for the model.

@@ -26,7 +26,7 @@ extension CAMService {
     }
 
     static func sampleJSON(_ index: Int, _ s: Sample) -> SampleJSON {
-        SampleJSON(index: index, id: s.id, label: s.label, className: s.className, width: s.width, height: s.height, boxes: s.boxes)
+        SampleJSON(index: index, id: s.id, label: s.label, className: s.className, width: s.width, height: s.height, truth: s.boxes)
     }
 
     func samplePage(_ query: Query) throws -> SamplePageJSON {

@@ -6,6 +6,18 @@ private func defaultInit(_ t: Tensor, fanIn: Int) throws {
     try t.uniformInPlace(-bound, bound)
 }
 
+/// A trainable weight of `shape` and, with `bias`, a trainable bias of `outputs` values, both
+/// initialised as PyTorch does (the weight first, as PyTorch draws them).
+private func defaultParameters(_ shape: [Int], outputs: Int, fanIn: Int, bias: Bool) throws -> (weight: Tensor, bias: Tensor?) {
+    let weight = try Tensor.empty(shape)
+    try defaultInit(weight, fanIn: fanIn)
+    try weight.requiringGrad()
+    guard bias else { return (weight, nil) }
+    let b = try Tensor.empty([outputs])
+    try defaultInit(b, fanIn: fanIn)
+    return (weight, try b.requiringGrad())
+}
+
 /// 2-D convolution (torch.nn.Conv2d), weight OIHW.
 public final class Conv2d: Layer {
     public let weight: Tensor
@@ -20,17 +32,8 @@ public final class Conv2d: Layer {
         _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
         dilation: Int = 1, groups: Int = 1, bias: Bool = true
     ) throws {
-        weight = try Tensor.empty([outChannels, inChannels / groups, kernelSize, kernelSize])
-        let fanIn = inChannels / groups * kernelSize * kernelSize
-        try defaultInit(weight, fanIn: fanIn)
-        try weight.requiringGrad()
-        if bias {
-            let b = try Tensor.empty([outChannels])
-            try defaultInit(b, fanIn: fanIn)
-            self.bias = try b.requiringGrad()
-        } else {
-            self.bias = nil
-        }
+        (weight, self.bias) = try defaultParameters([outChannels, inChannels / groups, kernelSize, kernelSize], outputs: outChannels,
+                                                    fanIn: inChannels / groups * kernelSize * kernelSize, bias: bias)
         self.stride = (stride, stride)
         self.padding = (padding, padding)
         self.dilation = (dilation, dilation)
@@ -88,16 +91,7 @@ public final class Linear: Layer {
     public var isTraining = true
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) throws {
-        weight = try Tensor.empty([outFeatures, inFeatures])
-        try defaultInit(weight, fanIn: inFeatures)
-        try weight.requiringGrad()
-        if bias {
-            let b = try Tensor.empty([outFeatures])
-            try defaultInit(b, fanIn: inFeatures)
-            self.bias = try b.requiringGrad()
-        } else {
-            self.bias = nil
-        }
+        (weight, self.bias) = try defaultParameters([outFeatures, inFeatures], outputs: outFeatures, fanIn: inFeatures, bias: bias)
     }
 
     public var ownParameters: [(String, Tensor)] {
