@@ -16,12 +16,6 @@ public struct SkippedPair: Codable, Sendable, Equatable {
     public var method: String
     public var layer: String
     public var reason: String
-
-    public init(method: String, layer: String, reason: String) {
-        self.method = method
-        self.layer = layer
-        self.reason = reason
-    }
 }
 
 /// One class with its score (`explain.json`'s `top5`, the API's `predictions`).
@@ -31,13 +25,6 @@ public struct ClassScore: Codable, Sendable, Equatable {
     public var probability: Double
     public var logit: Double
     enum CodingKeys: String, CodingKey { case classIndex = "class", name, probability, logit }
-
-    public init(classIndex: Int, name: String, probability: Double, logit: Double) {
-        self.classIndex = classIndex
-        self.name = name
-        self.probability = probability
-        self.logit = logit
-    }
 
     /// The name of class `c`: `names[c]`, or `class_<c>` past the end of `names`.
     public static func name(_ c: Int, in names: [String]) -> String { c >= 0 && c < names.count ? names[c] : "class_\(c)" }
