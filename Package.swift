@@ -10,18 +10,21 @@ let libtorchRoot: String? = ProcessInfo.processInfo.environment["CAMKIT_LIBTORCH
 }
 
 /// System include paths for Debian's libtorch 1.13 and OpenCV 4.6 packages (libtorch's from `libtorchRoot` when set).
-let nativeIncludes: [String] = ["-I/usr/include/opencv4"] + (libtorchRoot.map {
-    ["-I\($0)/include", "-I\($0)/include/torch/csrc/api/include"]
-} ?? ["-I/usr/include/torch/csrc/api/include"])
+let nativeIncludes: [String] =
+    ["-I/usr/include/opencv4"]
+    + (libtorchRoot.map {
+        ["-I\($0)/include", "-I\($0)/include/torch/csrc/api/include"]
+    } ?? ["-I/usr/include/torch/csrc/api/include"])
 
 /// Debian links libtorch; a wheel links only torch_cpu and c10 (its libtorch.so pulls in the CUDA libraries)
 /// and finds them at run time through an rpath.
-let torchLinks: [LinkerSetting] = libtorchRoot.map {
-    [
-        .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
-        .unsafeFlags(["-L\($0)/lib", "-Xlinker", "-rpath", "-Xlinker", "\($0)/lib"]),
-    ]
-} ?? [.linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
+let torchLinks: [LinkerSetting] =
+    libtorchRoot.map {
+        [
+            .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+            .unsafeFlags(["-L\($0)/lib", "-Xlinker", "-rpath", "-Xlinker", "\($0)/lib"])
+        ]
+    } ?? [.linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
 
 /// The library's stages, lowest first. Each target may import only the targets before it (and the C
 /// modules), never one after it: the compiler enforces the direction (README, Layout).
@@ -32,7 +35,7 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 
 /// Every stage target, so that the umbrella `CAMKit` and the tests can name them all.
 let stages: [Target.Dependency] = [
-    "CAMCore", "CAMImaging", "CAMFormats", "CAMModels", "CAMData", "CAMExplain", "CAMLocalize", "CAMTrain", "CAMReport", "CAMJobs",
+    "CAMCore", "CAMImaging", "CAMFormats", "CAMModels", "CAMData", "CAMExplain", "CAMLocalize", "CAMTrain", "CAMReport", "CAMJobs"
 ]
 
 let package = Package(
@@ -43,14 +46,14 @@ let package = Package(
         .library(name: "CAMKit", targets: ["CAMKit"]),
         .executable(name: "camkit", targets: ["camkit"]),
         .executable(name: "camkit-serve", targets: ["camkit-serve"]),
-        .executable(name: "camkit-bench", targets: ["CAMKitBench"]),
+        .executable(name: "camkit-bench", targets: ["CAMKitBench"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0")
     ],
     targets: [
         // C: libtorch and OpenCV shims apart (the Torch product links no OpenCV), libhdf5 and zlib as system libraries.
@@ -93,8 +96,10 @@ let package = Package(
         /// The file-writing jobs that the CLI and the server call: explain, localize, evaluate, demo, data inspect.
         .target(
             name: "CAMJobs",
-            dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMFormats", "CAMModels", "CAMData", "CAMExplain", "CAMLocalize", "CAMTrain",
-                           "CAMReport"]
+            dependencies: [
+                "CAMCore", "Torch", "CAMImaging", "CAMFormats", "CAMModels", "CAMData", "CAMExplain", "CAMLocalize", "CAMTrain",
+                "CAMReport"
+            ]
         ),
         /// The library product: re-exports every stage.
         .target(name: "CAMKit", dependencies: stages + ["Torch"]),
@@ -105,7 +110,7 @@ let package = Package(
             dependencies: ["CAMKit", "Torch", .product(name: "Hummingbird", package: "hummingbird")],
             resources: [
                 .embedInCode("Public/index.html"), .embedInCode("Public/app.js"), .embedInCode("Public/style.css"),
-                .embedInCode("Public/openapi.json"),
+                .embedInCode("Public/openapi.json")
             ]
         ),
         .target(name: "CAMKitCLI", dependencies: ["CAMKit", "Torch", argumentParser]),
@@ -122,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "CAMServerTests",
             dependencies: ["CAMServer", "CAMKit", "Torch", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6],
     // libtorch 2.x headers require C++20.

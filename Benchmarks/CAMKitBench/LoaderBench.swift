@@ -8,9 +8,10 @@ import Torch
 func loaderBenchmark() throws {
     let spec = argument("spec", "synthetic:train=512,size=256")
     let epochs = Int(argument("epochs", "3"))!
-    let options = DataLoader.Options(batchSize: Int(argument("batch", "32"))!, imageSize: Int(argument("size", "224"))!,
-                                     workers: Int(argument("workers", "2"))!, prefetch: Int(argument("prefetch", "4"))!,
-                                     interpolation: Interpolation(name: argument("interpolation", "linear")) ?? .linear)
+    let options = DataLoader.Options(
+        batchSize: Int(argument("batch", "32"))!, imageSize: Int(argument("size", "224"))!,
+        workers: Int(argument("workers", "2"))!, prefetch: Int(argument("prefetch", "4"))!,
+        interpolation: Interpolation(name: argument("interpolation", "linear")) ?? .linear)
     let dataset = try DatasetSpec.parse(spec).open()
     let loader = try DataLoader(dataset: dataset, options: options)
     for epoch in 0..<epochs {
@@ -18,7 +19,9 @@ func loaderBenchmark() throws {
         let ms = milliseconds {
             for batch in loader.batches(epoch: epoch) { images += batch.indices.count }
         }
-        print(String(format: "{\"impl\":\"camkit\",\"epoch\":%d,\"images\":%d,\"seconds\":%.3f,\"images_per_s\":%.1f}",
-                     epoch, images, ms / 1000, Double(images) / (ms / 1000)))
+        print(
+            String(
+                format: "{\"impl\":\"camkit\",\"epoch\":%d,\"images\":%d,\"seconds\":%.3f,\"images_per_s\":%.1f}",
+                epoch, images, ms / 1000, Double(images) / (ms / 1000)))
     }
 }

@@ -29,8 +29,10 @@ public final class AnnotatedImageDataset: Dataset {
         public var source: String
         public var record: Int?
 
-        public init(id: String, file: URL, label: Int, boxes: Boxes, size: (width: Int, height: Int)? = nil,
-                    source: String, record: Int? = nil) {
+        public init(
+            id: String, file: URL, label: Int, boxes: Boxes, size: (width: Int, height: Int)? = nil,
+            source: String, record: Int? = nil
+        ) {
             self.id = id
             self.file = file
             self.label = label
@@ -51,7 +53,8 @@ public final class AnnotatedImageDataset: Dataset {
     /// A dataset over `entries`; every label must index `classNames`.
     public init(name: String, classNames: [String], entries: [Entry]) throws {
         for e in entries where e.label < 0 || e.label >= classNames.count {
-            throw DataError(.badAnnotation, "label \(e.label) of '\(e.id)' is outside the \(classNames.count) classes", path: e.source, record: e.record)
+            throw DataError(
+                .badAnnotation, "label \(e.label) of '\(e.id)' is outside the \(classNames.count) classes", path: e.source, record: e.record)
         }
         self.name = name
         self.classNames = classNames
@@ -62,13 +65,16 @@ public final class AnnotatedImageDataset: Dataset {
         try checkIndex(index)
         let e = entries[index]
         guard FileManager.default.fileExists(atPath: e.file.path) else {
-            throw DataError(.missingFile, "image of '\(e.id)' (annotated in \(e.source)\(e.record.map { " row \($0)" } ?? "")) does not exist",
-                            path: e.file.path)
+            throw DataError(
+                .missingFile, "image of '\(e.id)' (annotated in \(e.source)\(e.record.map { " row \($0)" } ?? "")) does not exist",
+                path: e.file.path)
         }
         let actual = try ImageHeader.size(contentsOf: e.file)
         if let s = e.size, s.width != actual.width || s.height != actual.height {
-            throw DataError(.badAnnotation, "'\(e.id)': the annotation says \(s.width)x\(s.height) but \(e.file.lastPathComponent) is \(actual.width)x\(actual.height)",
-                            path: e.source, record: e.record)
+            throw DataError(
+                .badAnnotation,
+                "'\(e.id)': the annotation says \(s.width)x\(s.height) but \(e.file.lastPathComponent) is \(actual.width)x\(actual.height)",
+                path: e.source, record: e.record)
         }
         let w = actual.width, h = actual.height
         let boxes: [BoundingBox]
@@ -96,7 +102,9 @@ func splitCSVLine(_ line: Substring) -> [String] {
             if c == "\"" {
                 if let n = iterator.next() {
                     if n == "\"" { field.append("\"") } else { quoted = false; pending = n }
-                } else { quoted = false }
+                } else {
+                    quoted = false
+                }
             } else {
                 field.append(c)
             }

@@ -34,12 +34,14 @@ extension AnnotatedImageDataset {
         var byImage: [Int: [(Int, Doc.Ann)]] = [:]
         for (i, a) in doc.annotations.enumerated() {
             guard a.bbox.count == 4 else {
-                throw DataError(.badFormat, "annotation \(a.id.map(String.init) ?? "#\(i)") has a bbox of \(a.bbox.count) values, not [x, y, w, h]",
-                                path: file.path, record: i)
+                throw DataError(
+                    .badFormat, "annotation \(a.id.map(String.init) ?? "#\(i)") has a bbox of \(a.bbox.count) values, not [x, y, w, h]",
+                    path: file.path, record: i)
             }
             guard classIndex[a.category_id] != nil else {
-                throw DataError(.badAnnotation, "annotation \(a.id.map(String.init) ?? "#\(i)") has unknown category_id \(a.category_id)",
-                                path: file.path, record: i)
+                throw DataError(
+                    .badAnnotation, "annotation \(a.id.map(String.init) ?? "#\(i)") has unknown category_id \(a.category_id)",
+                    path: file.path, record: i)
             }
             if (a.iscrowd ?? 0) == 0 { byImage[a.image_id, default: []].append((i, a)) }
         }
@@ -62,8 +64,10 @@ extension AnnotatedImageDataset {
                 (x0: a.bbox[0], y0: a.bbox[1], x1: a.bbox[0] + a.bbox[2], y1: a.bbox[1] + a.bbox[3])
             }
             let size = img.width.flatMap { w in img.height.map { (width: w, height: $0) } }
-            entries.append(Entry(id: String(img.id), file: root!.appendingPathComponent(img.file_name), label: classIndex[cat]!,
-                                 boxes: .pixels(boxes), size: size, source: file.path, record: n))
+            entries.append(
+                Entry(
+                    id: String(img.id), file: root!.appendingPathComponent(img.file_name), label: classIndex[cat]!,
+                    boxes: .pixels(boxes), size: size, source: file.path, record: n))
         }
         return try AnnotatedImageDataset(name: "coco \(file.lastPathComponent)", classNames: cats.map(\.name), entries: entries)
     }

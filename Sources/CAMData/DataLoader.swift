@@ -53,9 +53,11 @@ public final class DataLoader: Sendable {
         public var resize: Bool
         public var interpolation: Interpolation
 
-        public init(batchSize: Int = 16, imageSize: Int = 224, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
-                    workers: Int = 2, prefetch: Int = 4, augmentation: Augmentation? = nil, resize: Bool = true,
-                    interpolation: Interpolation = .linear) {
+        public init(
+            batchSize: Int = 16, imageSize: Int = 224, shuffle: Bool = false, seed: UInt64 = 0, dropLast: Bool = false,
+            workers: Int = 2, prefetch: Int = 4, augmentation: Augmentation? = nil, resize: Bool = true,
+            interpolation: Interpolation = .linear
+        ) {
             self.batchSize = batchSize
             self.imageSize = imageSize
             self.shuffle = shuffle
@@ -130,8 +132,9 @@ public final class DataLoader: Sendable {
             ids.append(sample.id)
             boxes.append(b)
         }
-        return Batch(images: try Tensor.stack(inputs), labels: try Tensor(labels), indices: members, ids: ids, boxes: boxes,
-                     epoch: epoch, index: index)
+        return Batch(
+            images: try Tensor.stack(inputs), labels: try Tensor(labels), indices: members, ids: ids, boxes: boxes,
+            epoch: epoch, index: index)
     }
 
     /// One sample's network input and its boxes after augmentation.

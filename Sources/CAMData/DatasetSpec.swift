@@ -51,7 +51,7 @@ public struct DatasetSpec: Sendable, Hashable, CustomStringConvertible {
         .coco: ["images"],
         .folder: ["annotations"],
         .wsol: ["images"],
-        .synthetic: ["seed", "classes", "train", "test", "size", "distractors", "min_scale", "max_scale", "noise", "cache"],
+        .synthetic: ["seed", "classes", "train", "test", "size", "distractors", "min_scale", "max_scale", "noise", "cache"]
     ]
     static let allowedFlags: [Kind: Set<String>] = [.tfds: ["skip_corrupt"]]
 
@@ -61,7 +61,9 @@ public struct DatasetSpec: Sendable, Hashable, CustomStringConvertible {
         var segments = trimmed.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         let kindName = segments.removeFirst().lowercased()
         guard let kind = Kind(rawValue: kindName) ?? (kindName == "stanford_cars" || kindName == "cars" ? .stanfordCars : nil) else {
-            throw DataError(.badSpec, "unknown dataset kind '\(kindName)' in '\(text)'; use one of: \(Kind.allCases.map(\.rawValue).joined(separator: ", "))\n\(usage)")
+            throw DataError(
+                .badSpec,
+                "unknown dataset kind '\(kindName)' in '\(text)'; use one of: \(Kind.allCases.map(\.rawValue).joined(separator: ", "))\n\(usage)")
         }
         var spec = DatasetSpec(kind: kind)
         if kind != .synthetic {
@@ -82,7 +84,10 @@ public struct DatasetSpec: Sendable, Hashable, CustomStringConvertible {
                     let key = kv[0].lowercased()
                     guard allowedKeys[kind]!.contains(key) else {
                         let allowed = allowedKeys[kind]!.sorted()
-                        throw DataError(.badSpec, "unknown option '\(key)' for \(kind.rawValue); \(allowed.isEmpty ? "it takes none" : "allowed: \(allowed.joined(separator: ", "))")")
+                        throw DataError(
+                            .badSpec,
+                            "unknown option '\(key)' for \(kind.rawValue); \(allowed.isEmpty ? "it takes none" : "allowed: \(allowed.joined(separator: ", "))")"
+                        )
                     }
                     guard spec.options[key] == nil else { throw DataError(.badSpec, "option '\(key)' is given twice in '\(text)'") }
                     spec.options[key] = key == "cache" || key == "images" || key == "annotations" ? (kv[1] as NSString).expandingTildeInPath : kv[1]
@@ -166,8 +171,9 @@ public struct DatasetSpec: Sendable, Hashable, CustomStringConvertible {
             let skip = flags.contains("skip_corrupt") || ["1", "true", "yes"].contains(options["skip_corrupt"]?.lowercased() ?? "")
             return try TFDSDataset(directory: url(path!), split: split ?? "train", options: .init(skipCorrupt: skip, features: names))
         case .stanfordCars:
-            return try StanfordCarsDataset(directory: url(path!), split: split!, annotations: options["annotations"].map(url),
-                                           images: options["images"].map(url))
+            return try StanfordCarsDataset(
+                directory: url(path!), split: split!, annotations: options["annotations"].map(url),
+                images: options["images"].map(url))
         case .voc:
             return try AnnotatedImageDataset.voc(url(path!), split: split)
         case .coco:

@@ -48,8 +48,9 @@ extension AnnotatedImageDataset {
         let pixCols = ["x0", "y0", "x1", "y1"].map(column)
         let normalized = normCols.allSatisfy { $0 != nil }
         guard normalized || pixCols.allSatisfy({ $0 != nil }) else {
-            throw DataError(.badFormat, "the header needs box columns ymin,xmin,ymax,xmax (normalised) or x0,y0,x1,y1 (pixels)",
-                            path: file.path, record: 1)
+            throw DataError(
+                .badFormat, "the header needs box columns ymin,xmin,ymax,xmax (normalised) or x0,y0,x1,y1 (pixels)",
+                path: file.path, record: 1)
         }
         let boxCols = (normalized ? normCols : pixCols).map { $0! }
 
@@ -83,15 +84,17 @@ extension AnnotatedImageDataset {
             }
             if var p = byKey[key] {
                 guard p.file == path, p.label == label, p.name == name else {
-                    throw DataError(.badAnnotation, "line \(row): '\(key)' appears with a different file or class than on line \(p.row)",
-                                    path: file.path, record: row)
+                    throw DataError(
+                        .badAnnotation, "line \(row): '\(key)' appears with a different file or class than on line \(p.row)",
+                        path: file.path, record: row)
                 }
                 if let box { p.boxes.append(box) }
                 byKey[key] = p
             } else {
                 order.append(key)
-                byKey[key] = Pending(id: idCol != nil ? key : (path as NSString).deletingPathExtension, file: path, label: label,
-                                     name: name, boxes: box.map { [$0] } ?? [], row: row)
+                byKey[key] = Pending(
+                    id: idCol != nil ? key : (path as NSString).deletingPathExtension, file: path, label: label,
+                    name: name, boxes: box.map { [$0] } ?? [], row: row)
             }
         }
         let pendings = order.map { byKey[$0]! }
@@ -117,10 +120,15 @@ extension AnnotatedImageDataset {
         }
         let entries = try pendings.map { p -> Entry in
             let label: Int
-            if let l = p.label { label = l } else if let n = p.name, let i = classNames.firstIndex(of: n) { label = i } else {
+            if let l = p.label {
+                label = l
+            } else if let n = p.name, let i = classNames.firstIndex(of: n) {
+                label = i
+            } else {
                 throw DataError(.badAnnotation, "class '\(p.name ?? "")' is not in the class list", path: file.path, record: p.row)
             }
-            let boxes: Entry.Boxes = normalized
+            let boxes: Entry.Boxes =
+                normalized
                 ? .normalized(p.boxes.map { BoundingBox($0)! })
                 : .pixels(p.boxes.map { (x0: $0[0], y0: $0[1], x1: $0[2], y1: $0[3]) })
             return Entry(id: p.id, file: directory.appendingPathComponent(p.file), label: label, boxes: boxes, source: file.path, record: p.row)
@@ -157,8 +165,9 @@ extension AnnotatedImageDataset {
                 throw DataError(.badAnnotation, "sample \(i): label \(label) is '\(classNames[label])', not '\(n)'", path: file.path, record: i)
             }
             let size = s.width.flatMap { w in s.height.map { (width: w, height: $0) } }
-            return Entry(id: s.id ?? (s.file as NSString).deletingPathExtension, file: directory.appendingPathComponent(s.file),
-                         label: label, boxes: .normalized(s.boxes ?? []), size: size, source: file.path, record: i)
+            return Entry(
+                id: s.id ?? (s.file as NSString).deletingPathExtension, file: directory.appendingPathComponent(s.file),
+                label: label, boxes: .normalized(s.boxes ?? []), size: size, source: file.path, record: i)
         }
         return try AnnotatedImageDataset(name: "folder \(directory.lastPathComponent)", classNames: classNames, entries: entries)
     }
@@ -180,8 +189,10 @@ extension AnnotatedImageDataset {
             let files = try fm.contentsOfDirectory(atPath: dir.path)
                 .filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
             for f in files {
-                entries.append(Entry(id: "\(sub)/\((f as NSString).deletingPathExtension)", file: dir.appendingPathComponent(f), label: label,
-                                     boxes: .normalized([]), source: dir.path))
+                entries.append(
+                    Entry(
+                        id: "\(sub)/\((f as NSString).deletingPathExtension)", file: dir.appendingPathComponent(f), label: label,
+                        boxes: .normalized([]), source: dir.path))
             }
         }
         return try AnnotatedImageDataset(name: "folder \(directory.lastPathComponent)", classNames: subdirs, entries: entries)

@@ -31,8 +31,10 @@ public struct Sample: Sendable {
     /// Where the pixels come from.
     public var image: ImageSource
 
-    public init(id: String, label: Int, className: String, boxes: [BoundingBox], width: Int, height: Int,
-                image: ImageSource) {
+    public init(
+        id: String, label: Int, className: String, boxes: [BoundingBox], width: Int, height: Int,
+        image: ImageSource
+    ) {
         self.id = id
         self.label = label
         self.className = className
@@ -69,9 +71,10 @@ public struct Sample: Sendable {
             img = try make()
         }
         guard img.width == width, img.height == height else {
-            throw DataError(.badAnnotation,
-                            "sample '\(id)': the image decodes to \(img.width)x\(img.height) but the annotation says \(width)x\(height)",
-                            path: name)
+            throw DataError(
+                .badAnnotation,
+                "sample '\(id)': the image decodes to \(img.width)x\(img.height) but the annotation says \(width)x\(height)",
+                path: name)
         }
         return img
     }

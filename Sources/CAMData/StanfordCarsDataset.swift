@@ -48,7 +48,8 @@ public final class StanfordCarsDataset: Dataset {
         func existing(_ candidates: [String]) -> URL? {
             candidates.map { directory.appendingPathComponent($0) }.first { fm.fileExists(atPath: $0.path) }
         }
-        let matNames = split == "train"
+        let matNames =
+            split == "train"
             ? ["devkit/cars_train_annos.mat", "cars_train_annos.mat"]
             : ["cars_test_annos_withlabels.mat", "devkit/cars_test_annos_withlabels.mat"]
         let csvNames = ["anno_\(split).csv", "devkit/anno_\(split).csv"]
@@ -57,8 +58,9 @@ public final class StanfordCarsDataset: Dataset {
             if split == "test", existing(["devkit/cars_test_annos.mat", "cars_test_annos.mat"]) != nil {
                 hint = " (cars_test_annos.mat has no class labels; get cars_test_annos_withlabels.mat)"
             }
-            throw DataError(.missingFile, "no \(split) annotations: looked for \((matNames + csvNames).joined(separator: ", "))\(hint)",
-                            path: directory.path)
+            throw DataError(
+                .missingFile, "no \(split) annotations: looked for \((matNames + csvNames).joined(separator: ", "))\(hint)",
+                path: directory.path)
         }
         self.annotationFile = annotationFile
         guard let imageDir = images ?? existing(["cars_\(split)/cars_\(split)", "cars_\(split)"]) else {
@@ -110,7 +112,8 @@ public final class StanfordCarsDataset: Dataset {
                 throw DataError(.badFormat, "'annotations' has no field '\(f)' (it has \(fields.joined(separator: ", ")))")
             }
             guard fields.contains("class") else {
-                throw DataError(.badFormat, "'annotations' has no 'class' field: this file has no labels (for the test split use cars_test_annos_withlabels.mat)")
+                throw DataError(
+                    .badFormat, "'annotations' has no 'class' field: this file has no labels (for the test split use cars_test_annos_withlabels.mat)")
             }
             return try elements.enumerated().map { i, e in
                 func number(_ f: String) throws -> Double {
@@ -118,8 +121,9 @@ public final class StanfordCarsDataset: Dataset {
                     return v
                 }
                 guard let fname = e["fname"]?.string else { throw DataError(.badFormat, "annotation \(i): 'fname' is not text", record: i) }
-                return Row(file: fname, x1: try number("bbox_x1"), y1: try number("bbox_y1"), x2: try number("bbox_x2"),
-                           y2: try number("bbox_y2"), label: Int(try number("class")) - 1, source: url.path, line: i)
+                return Row(
+                    file: fname, x1: try number("bbox_x1"), y1: try number("bbox_y1"), x2: try number("bbox_x2"),
+                    y2: try number("bbox_y2"), label: Int(try number("class")) - 1, source: url.path, line: i)
             }
         }
     }
@@ -141,8 +145,10 @@ public final class StanfordCarsDataset: Dataset {
                 if n == 0 { continue }  // a header line
                 throw DataError(.badFormat, "line \(n + 1): coordinates and class must be numbers", path: url.path, record: n + 1)
             }
-            rows.append(Row(file: cols[0], x1: nums[0]!, y1: nums[1]!, x2: nums[2]!, y2: nums[3]!, label: Int(nums[4]!) - 1,
-                            source: url.path, line: n + 1))
+            rows.append(
+                Row(
+                    file: cols[0], x1: nums[0]!, y1: nums[1]!, x2: nums[2]!, y2: nums[3]!, label: Int(nums[4]!) - 1,
+                    source: url.path, line: n + 1))
         }
         return rows
     }
@@ -154,14 +160,17 @@ public final class StanfordCarsDataset: Dataset {
         let size = try ImageHeader.size(contentsOf: url)
         let w = Double(size.width), h = Double(size.height)
         guard r.x1 >= 0, r.y1 >= 0, r.x2 <= w, r.y2 <= h, r.x1 <= r.x2, r.y1 <= r.y2 else {
-            throw DataError(.badAnnotation, "box (x1 \(r.x1), y1 \(r.y1), x2 \(r.x2), y2 \(r.y2)) of \(r.file) is outside its \(size.width)x\(size.height) image",
-                            path: r.source, record: r.line)
+            throw DataError(
+                .badAnnotation, "box (x1 \(r.x1), y1 \(r.y1), x2 \(r.x2), y2 \(r.y2)) of \(r.file) is outside its \(size.width)x\(size.height) image",
+                path: r.source, record: r.line)
         }
         // tfds' Cars196 rule, in float32 like its BBoxFeature.
-        let box = BoundingBox(ymin: Double(Float(r.y1 / h)), xmin: Double(Float(r.x1 / w)),
-                              ymax: Double(Float(r.y2 / h)), xmax: Double(Float(r.x2 / w)))
+        let box = BoundingBox(
+            ymin: Double(Float(r.y1 / h)), xmin: Double(Float(r.x1 / w)),
+            ymax: Double(Float(r.y2 / h)), xmax: Double(Float(r.x2 / w)))
         let id = (r.file as NSString).deletingPathExtension
-        return Sample(id: id, label: r.label, className: className(for: r.label), boxes: [box], width: size.width,
-                      height: size.height, image: .file(url))
+        return Sample(
+            id: id, label: r.label, className: className(for: r.label), boxes: [box], width: size.width,
+            height: size.height, image: .file(url))
     }
 }

@@ -65,8 +65,9 @@ public final class TFDSDataset: Dataset {
         version = info.version ?? directory.lastPathComponent
         availableSplits = info.splits.map(\.name)
         guard let splitInfo = info.splits.first(where: { $0.name == split }) else {
-            throw DataError(.badSpec, "split '\(split)' is not in this dataset; it has: \(availableSplits.joined(separator: ", "))",
-                            path: infoURL.path)
+            throw DataError(
+                .badSpec, "split '\(split)' is not in this dataset; it has: \(availableSplits.joined(separator: ", "))",
+                path: infoURL.path)
         }
         let format = info.fileFormat ?? "tfrecord"
         guard format == "tfrecord" else {
@@ -104,9 +105,10 @@ public final class TFDSDataset: Dataset {
                 }
             } else {
                 if let expected, expected != file.count {
-                    throw DataError(.corruptRecord,
-                                    "the shard holds \(file.count) records but dataset_info.json says \(expected) (truncated or replaced file?)",
-                                    path: url.path)
+                    throw DataError(
+                        .corruptRecord,
+                        "the shard holds \(file.count) records but dataset_info.json says \(expected) (truncated or replaced file?)",
+                        path: url.path)
                 }
                 index += (0..<file.count).map { (s, $0) }
             }
@@ -130,8 +132,9 @@ public final class TFDSDataset: Dataset {
         guard let size = ImageHeader.size(of: rec.image) else {
             throw DataError(.corruptRecord, "feature '\(features.image)' is not a JPEG/PNG/GIF/BMP/WebP image", path: file.url.path, record: r)
         }
-        return Sample(id: rec.id ?? "\(split)/\(i)", label: rec.label, className: className(for: rec.label), boxes: rec.boxes,
-                      width: size.width, height: size.height, image: .encoded(rec.image, source: source))
+        return Sample(
+            id: rec.id ?? "\(split)/\(i)", label: rec.label, className: className(for: rec.label), boxes: rec.boxes,
+            width: size.width, height: size.height, image: .encoded(rec.image, source: source))
     }
 
     /// Shard paths from `filepathTemplate` and `shardLengths`, or by listing the folder when
@@ -177,10 +180,11 @@ public final class TFDSDataset: Dataset {
         }
         let featuresURL = directory.appendingPathComponent("features.json")
         if let data = try? Data(contentsOf: featuresURL),
-           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let dict = json["featuresDict"] as? [String: Any], let feats = dict["features"] as? [String: Any],
-           let label = feats[labelFeature] as? [String: Any], let cl = label["classLabel"] as? [String: Any],
-           let n = Int("\(cl["numClasses"] ?? "")") {
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let dict = json["featuresDict"] as? [String: Any], let feats = dict["features"] as? [String: Any],
+            let label = feats[labelFeature] as? [String: Any], let cl = label["classLabel"] as? [String: Any],
+            let n = Int("\(cl["numClasses"] ?? "")")
+        {
             return (0..<n).map { "class \($0)" }
         }
         return []
@@ -221,8 +225,9 @@ struct TFDSInfo: Decodable {
 
     static func load(_ url: URL) throws -> TFDSInfo {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw DataError(.missingFile, "not a prepared tfds dataset folder (no dataset_info.json); pass e.g. ~/tensorflow_datasets/cars196/2.1.0",
-                            path: url.path)
+            throw DataError(
+                .missingFile, "not a prepared tfds dataset folder (no dataset_info.json); pass e.g. ~/tensorflow_datasets/cars196/2.1.0",
+                path: url.path)
         }
         do {
             return try JSONDecoder().decode(TFDSInfo.self, from: Data(contentsOf: url))

@@ -1,14 +1,14 @@
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
-import CAMFormats
+    import FoundationXML
+    import CAMFormats
 #endif
 
 extension AnnotatedImageDataset {
     /// The 20 Pascal VOC classes, in the usual order.
     public static let vocClasses = [
         "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
-        "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+        "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"
     ]
 
     /// A Pascal VOC folder: `Annotations/*.xml`, `JPEGImages/`, and with a `split`,
@@ -53,11 +53,14 @@ extension AnnotatedImageDataset {
             let file = images.appendingPathComponent(doc.filename ?? "\(id).jpg")
             let boxes = objects.map { o in (x0: o.xmin - 1, y0: o.ymin - 1, x1: o.xmax, y1: o.ymax) }
             let size = doc.width.flatMap { w in doc.height.map { (width: w, height: $0) } }.flatMap { $0.width > 0 && $0.height > 0 ? $0 : nil }
-            entries.append(Entry(id: id, file: file, label: classNames.firstIndex(of: chosen.name)!, boxes: .pixels(boxes),
-                                 size: size, source: path))
+            entries.append(
+                Entry(
+                    id: id, file: file, label: classNames.firstIndex(of: chosen.name)!, boxes: .pixels(boxes),
+                    size: size, source: path))
         }
-        return try AnnotatedImageDataset(name: "voc \(directory.lastPathComponent)\(split.map { " \($0)" } ?? "")",
-                                         classNames: classNames, entries: entries)
+        return try AnnotatedImageDataset(
+            name: "voc \(directory.lastPathComponent)\(split.map { " \($0)" } ?? "")",
+            classNames: classNames, entries: entries)
     }
 }
 
@@ -97,8 +100,10 @@ struct VOCAnnotation {
         var seen: Set<String> = []
         var error: String?
 
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             path.append(name)
             text = ""
             if name == "object" && path.count == 2 { object = Object(); seen = [] }
@@ -128,9 +133,13 @@ struct VOCAnnotation {
                 }
             case ("annotation", "object"):
                 if let o = object {
-                    if o.name.isEmpty { error = "an object has no name" }
-                    else if seen.count != 4 { error = "object '\(o.name)' has an incomplete bndbox" }
-                    else { result.objects.append(o) }
+                    if o.name.isEmpty {
+                        error = "an object has no name"
+                    } else if seen.count != 4 {
+                        error = "object '\(o.name)' has an incomplete bndbox"
+                    } else {
+                        result.objects.append(o)
+                    }
                 }
                 object = nil
             default: break

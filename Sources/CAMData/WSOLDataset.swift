@@ -47,10 +47,12 @@ extension AnnotatedImageDataset {
             boxes[id, default: []].append((x0: v[0], y0: v[1], x1: v[2], y1: v[3]))
             if boxLine[id] == nil { boxLine[id] = line }
         }
-        let root = images ?? {
-            let sub = directory.appendingPathComponent("images")
-            return FileManager.default.fileExists(atPath: sub.path) ? sub : directory
-        }()
+        let root =
+            images
+            ?? {
+                let sub = directory.appendingPathComponent("images")
+                return FileManager.default.fileExists(atPath: sub.path) ? sub : directory
+            }()
         var entries: [Entry] = []
         for (n, id) in ids.enumerated() {
             guard let label = labels[id] else {
@@ -59,12 +61,17 @@ extension AnnotatedImageDataset {
             guard let size = sizes[id] else {
                 throw DataError(.badAnnotation, "'\(id)' has no line in image_sizes.txt", path: sizesFile.path)
             }
-            for b in boxes[id] ?? [] where b.x0 < 0 || b.y0 < 0 || b.x1 > Double(size.width) || b.y1 > Double(size.height) || b.x0 > b.x1 || b.y0 > b.y1 {
-                throw DataError(.badAnnotation, "'\(id)': box \(Int(b.x0)),\(Int(b.y0)),\(Int(b.x1)),\(Int(b.y1)) is outside its \(size.width)x\(size.height) image",
-                                path: locFile.path, record: boxLine[id])
+            for b in boxes[id] ?? []
+            where b.x0 < 0 || b.y0 < 0 || b.x1 > Double(size.width) || b.y1 > Double(size.height) || b.x0 > b.x1 || b.y0 > b.y1 {
+                throw DataError(
+                    .badAnnotation,
+                    "'\(id)': box \(Int(b.x0)),\(Int(b.y0)),\(Int(b.x1)),\(Int(b.y1)) is outside its \(size.width)x\(size.height) image",
+                    path: locFile.path, record: boxLine[id])
             }
-            entries.append(Entry(id: id, file: root.appendingPathComponent(id), label: label, boxes: .pixels(boxes[id] ?? []), size: size,
-                                 source: idsFile.path, record: n + 1))
+            entries.append(
+                Entry(
+                    id: id, file: root.appendingPathComponent(id), label: label, boxes: .pixels(boxes[id] ?? []), size: size,
+                    source: idsFile.path, record: n + 1))
         }
         let top = entries.map(\.label).max() ?? -1
         guard entries.allSatisfy({ $0.label >= 0 }) else {

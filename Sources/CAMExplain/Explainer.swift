@@ -134,8 +134,9 @@ public final class Explainer {
                 for layer in layers {
                     let a = try activations[layer]!.detach()
                     for method in methods where method != .cam || layer == last {
-                        let raw = try rawMaps(method, layer: layer, activations: a, gradient: gradients[layer],
-                                              classes: classTensor, probabilities: probabilities, batch: batch, score: score)
+                        let raw = try rawMaps(
+                            method, layer: layer, activations: a, gradient: gradients[layer],
+                            classes: classTensor, probabilities: probabilities, batch: batch, score: score)
                         for i in 0..<n {
                             maps.append(ClassActivationMap(image: i, method: method, layer: layer, classIndex: classes[i], raw: try raw[i]))
                         }
@@ -143,8 +144,9 @@ public final class Explainer {
                 }
             }
         }
-        return Explanation(logits: try logits.detach(), probabilities: probabilities, targets: targetMatrix, maps: maps,
-                           skipped: plan.skipped)
+        return Explanation(
+            logits: try logits.detach(), probabilities: probabilities, targets: targetMatrix, maps: maps,
+            skipped: plan.skipped)
     }
 
     /// CAM for every class at once: [N, classes, h, w] from one matmul with the head weights.

@@ -10,13 +10,17 @@ public struct MapPlan: Sendable {
     /// `camOnlyAtLastLayer` false: CAM at any other layer is an error even when the last is asked.
     public init(methods: [CAMMethod], layers: [String], lastLayer last: String, camOnlyAtLastLayer: Bool = true) throws {
         if methods.contains(.cam), let other = layers.first(where: { $0 != last }),
-           !(camOnlyAtLastLayer && layers.contains(last)) {
+            !(camOnlyAtLastLayer && layers.contains(last))
+        {
             throw ExplainError.camNeedsLastLayer(layer: other, lastLayer: last)
         }
         pairs = methods.flatMap { m in layers.compactMap { l in m == .cam && l != last ? nil : (m, l) } }
-        skipped = methods.contains(.cam) ? layers.filter { $0 != last }.map {
-            SkippedPair(method: CAMMethod.cam.rawValue, layer: $0,
-                        reason: "CAM is defined only at the layer feeding global average pooling ('\(last)')")
-        } : []
+        skipped =
+            methods.contains(.cam)
+            ? layers.filter { $0 != last }.map {
+                SkippedPair(
+                    method: CAMMethod.cam.rawValue, layer: $0,
+                    reason: "CAM is defined only at the layer feeding global average pooling ('\(last)')")
+            } : []
     }
 }

@@ -24,7 +24,8 @@ public enum CRC32C {
             while p + 8 <= n {
                 let lo = UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24
                 let x = c ^ lo
-                c = t[7 * 256 + Int(x & 0xFF)] ^ t[6 * 256 + Int((x >> 8) & 0xFF)]
+                c =
+                    t[7 * 256 + Int(x & 0xFF)] ^ t[6 * 256 + Int((x >> 8) & 0xFF)]
                     ^ t[5 * 256 + Int((x >> 16) & 0xFF)] ^ t[4 * 256 + Int(x >> 24)]
                     ^ t[3 * 256 + Int(bytes[p + 4])] ^ t[2 * 256 + Int(bytes[p + 5])]
                     ^ t[1 * 256 + Int(bytes[p + 6])] ^ t[Int(bytes[p + 7])]

@@ -40,8 +40,9 @@ public struct ExampleFeatureNames: Sendable, Hashable {
     /// `image/object/bbox/{ymin,xmin,ymax,xmax}`, `image/filename`).
     public static let objectDetection = ExampleFeatureNames(
         image: "image/encoded", label: "image/object/class/label",
-        boxes: .components(ymin: "image/object/bbox/ymin", xmin: "image/object/bbox/xmin",
-                           ymax: "image/object/bbox/ymax", xmax: "image/object/bbox/xmax"),
+        boxes: .components(
+            ymin: "image/object/bbox/ymin", xmin: "image/object/bbox/xmin",
+            ymax: "image/object/bbox/ymax", xmax: "image/object/bbox/xmax"),
         id: "image/filename")
 }
 
@@ -118,8 +119,9 @@ extension ExampleRecord {
             }
         }
         for (k, b) in boxes.enumerated() where !b.isValid(tolerance: 1e-4) {
-            throw DataError(.badAnnotation, "box \(k) \(b) is outside the image or inverted (normalised boxes need 0 <= min <= max <= 1)",
-                            path: path, record: record)
+            throw DataError(
+                .badAnnotation, "box \(k) \(b) is outside the image or inverted (normalised boxes need 0 <= min <= max <= 1)",
+                path: path, record: record)
         }
 
         var id: String?

@@ -228,11 +228,13 @@ public final class HDF5File: @unchecked Sendable {
             let collector = Collector()
             var index: hsize_t = 0
             let status = withExtendedLifetime(collector) {
-                H5Aiterate2(oid, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, data in
-                    guard let name, let data else { return -1 }
-                    Unmanaged<Collector>.fromOpaque(data).takeUnretainedValue().names.append(String(cString: name))
-                    return 0
-                }, Unmanaged.passUnretained(collector).toOpaque())
+                H5Aiterate2(
+                    oid, H5_INDEX_NAME, H5_ITER_INC, &index,
+                    { _, name, _, data in
+                        guard let name, let data else { return -1 }
+                        Unmanaged<Collector>.fromOpaque(data).takeUnretainedValue().names.append(String(cString: name))
+                        return 0
+                    }, Unmanaged.passUnretained(collector).toOpaque())
             }
             guard status >= 0 else {
                 throw readFailed(path)
@@ -310,8 +312,9 @@ public final class HDF5File: @unchecked Sendable {
                 return .numbers(values, shape: shape)
             default:
                 if count == 0 { return .numbers([], shape: shape) }
-                throw HDF5Error.unsupportedType(file: filePath, path: location,
-                                                detail: "only string and numeric attributes are read")
+                throw HDF5Error.unsupportedType(
+                    file: filePath, path: location,
+                    detail: "only string and numeric attributes are read")
             }
         }
     }
@@ -353,8 +356,9 @@ public final class HDF5File: @unchecked Sendable {
             case .integer:
                 return try read(Int64.self, as: chdf5_native_int64())
             case .string, .other:
-                throw HDF5Error.unsupportedType(file: filePath, path: path,
-                                                detail: "\(meta.elementClass.rawValue) dataset cannot be read as a tensor")
+                throw HDF5Error.unsupportedType(
+                    file: filePath, path: path,
+                    detail: "\(meta.elementClass.rawValue) dataset cannot be read as a tensor")
             }
         }
     }
@@ -405,8 +409,10 @@ public final class HDF5File: @unchecked Sendable {
 
     /// Calls `body` with the datatype and the dataspace of the attribute or dataset `id` (opened
     /// by `type` and `space`), closing both after; either failing to open is `readFailed` at `location`.
-    private func withTypeAndSpace<R>(of id: hid_t, _ location: String, type: (hid_t) -> hid_t, space: (hid_t) -> hid_t,
-                                     _ body: (_ tid: hid_t, _ sid: hid_t) throws -> R) throws -> R {
+    private func withTypeAndSpace<R>(
+        of id: hid_t, _ location: String, type: (hid_t) -> hid_t, space: (hid_t) -> hid_t,
+        _ body: (_ tid: hid_t, _ sid: hid_t) throws -> R
+    ) throws -> R {
         let tid = type(id)
         guard tid >= 0 else { throw readFailed(location) }
         defer { H5Tclose(tid) }
@@ -499,8 +505,9 @@ public struct HDF5Group: Sendable {
         case .string(let s): return s
         case .strings(let list) where list.count == 1: return list[0]
         default:
-            throw HDF5Error.unsupportedType(file: file.filePath, path: "\(path) attribute '\(name)'",
-                                            detail: "expected a string, found \(value)")
+            throw HDF5Error.unsupportedType(
+                file: file.filePath, path: "\(path) attribute '\(name)'",
+                detail: "expected a string, found \(value)")
         }
     }
 
@@ -508,8 +515,9 @@ public struct HDF5Group: Sendable {
     public func stringArrayAttribute(_ name: String) throws -> [String] {
         let value = try attribute(name)
         guard let list = value.stringList else {
-            throw HDF5Error.unsupportedType(file: file.filePath, path: "\(path) attribute '\(name)'",
-                                            detail: "expected strings, found \(value)")
+            throw HDF5Error.unsupportedType(
+                file: file.filePath, path: "\(path) attribute '\(name)'",
+                detail: "expected strings, found \(value)")
         }
         return list
     }
@@ -530,16 +538,18 @@ enum HDF5Library {
         final class Messages { var list: [String] = [] }
         let messages = Messages()
         withExtendedLifetime(messages) {
-            _ = H5Ewalk2(chdf5_e_default(), H5E_WALK_DOWNWARD, { _, error, data in
-                guard let error, let data else { return 0 }
-                if let desc = error.pointee.desc {
-                    let text = String(cString: desc)
-                    if !text.isEmpty {
-                        Unmanaged<Messages>.fromOpaque(data).takeUnretainedValue().list.append(text)
+            _ = H5Ewalk2(
+                chdf5_e_default(), H5E_WALK_DOWNWARD,
+                { _, error, data in
+                    guard let error, let data else { return 0 }
+                    if let desc = error.pointee.desc {
+                        let text = String(cString: desc)
+                        if !text.isEmpty {
+                            Unmanaged<Messages>.fromOpaque(data).takeUnretainedValue().list.append(text)
+                        }
                     }
-                }
-                return 0
-            }, Unmanaged.passUnretained(messages).toOpaque())
+                    return 0
+                }, Unmanaged.passUnretained(messages).toOpaque())
         }
         clearErrors()
         var unique: [String] = []

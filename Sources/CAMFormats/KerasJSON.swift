@@ -72,7 +72,8 @@ public indirect enum KerasJSON: Sendable, Equatable, Decodable, CustomStringConv
         var reason = context.debugDescription
         // Where the parser stopped, when Foundation says (Darwin's underlying error does; Linux's has none).
         if let underlying = context.underlyingError as NSError?,
-           let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
+            let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String
+        {
             reason += " " + detail
         }
         if reason.hasSuffix(".") { reason.removeLast() }

@@ -73,7 +73,9 @@ public struct MATFile: Sendable {
     /// Parses the bytes of a MAT v5 file.
     public init(data: Data) throws {
         let bytes = [UInt8](data)
-        guard bytes.count >= 128 else { throw DataError(.badFormat, "a MAT v5 file starts with a 128-byte header; this one has \(bytes.count) bytes") }
+        guard bytes.count >= 128 else {
+            throw DataError(.badFormat, "a MAT v5 file starts with a 128-byte header; this one has \(bytes.count) bytes")
+        }
         let hdf5 = [UInt8]([0x89, 0x48, 0x44, 0x46])
         if bytes.starts(with: hdf5) || (bytes.count > 516 && bytes[512...].starts(with: hdf5)) {
             throw DataError(.badFormat, "this is a MAT v7.3 (HDF5) file; save it with -v7 or scipy.io.savemat to read it here")

@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Random access to the records of one TFRecord file.
@@ -71,7 +71,10 @@ public final class TFRecordFile: Sendable {
                 let storedLengthCRC = header.withUnsafeBytes { raw in UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }
                 let lengthCRC = header.withUnsafeBytes { raw in CRC32C.masked(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<8]))) }
                 guard lengthCRC == storedLengthCRC else {
-                    try fail(String(format: "length CRC mismatch (stored 0x%08x, computed 0x%08x); the rest of the file cannot be framed", storedLengthCRC, lengthCRC))
+                    try fail(
+                        String(
+                            format: "length CRC mismatch (stored 0x%08x, computed 0x%08x); the rest of the file cannot be framed", storedLengthCRC,
+                            lengthCRC))
                     break scan
                 }
                 let end = offset.addingReportingOverflow(12 + 4).partialValue.addingReportingOverflow(length)
@@ -131,12 +134,15 @@ public final class TFRecordFile: Sendable {
         var buffer = [UInt8](repeating: 0, count: length + 4)
         try readFully(fd, into: &buffer, at: start + 12, path: path, record: record)
         let (crc, stored) = buffer.withUnsafeBytes { raw in
-            (CRC32C.masked(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<length]))),
-             UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: length, as: UInt32.self)))
+            (
+                CRC32C.masked(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<length]))),
+                UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: length, as: UInt32.self))
+            )
         }
         guard crc == stored else {
-            throw DataError(.corruptRecord, String(format: "data CRC mismatch (stored 0x%08x, computed 0x%08x)", stored, crc),
-                            path: path, record: record)
+            throw DataError(
+                .corruptRecord, String(format: "data CRC mismatch (stored 0x%08x, computed 0x%08x)", stored, crc),
+                path: path, record: record)
         }
         buffer.removeLast(4)
         return Data(buffer)

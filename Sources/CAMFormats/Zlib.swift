@@ -46,8 +46,10 @@ enum Zlib {
                 }
                 produced += room - Int(stream.avail_out)
                 if produced > limit {
-                    throw DataError(.badFormat, "the zlib stream inflates to more than \(limit) bytes, the limit; "
-                                    + "refusing it (a decompression bomb or a damaged file?)")
+                    throw DataError(
+                        .badFormat,
+                        "the zlib stream inflates to more than \(limit) bytes, the limit; "
+                            + "refusing it (a decompression bomb or a damaged file?)")
                 }
                 switch status {
                 case Z_STREAM_END:
@@ -56,13 +58,17 @@ enum Zlib {
                 case Z_OK:
                     continue
                 case Z_BUF_ERROR:  // no progress with room to write: the input has run out
-                    throw DataError(.badFormat, "the zlib stream is truncated: its \(input.count) bytes end before "
-                                    + "the end of the compressed data and its Adler-32 checksum")
+                    throw DataError(
+                        .badFormat,
+                        "the zlib stream is truncated: its \(input.count) bytes end before "
+                            + "the end of the compressed data and its Adler-32 checksum")
                 case Z_NEED_DICT:
                     throw DataError(.badFormat, "the zlib stream needs a preset dictionary, which is not supported")
                 case Z_DATA_ERROR:
-                    throw DataError(.badFormat, "corrupt zlib data: \(message(status, stream)) "
-                                    + "(found after reading \(stream.total_in) of its \(input.count) bytes)")
+                    throw DataError(
+                        .badFormat,
+                        "corrupt zlib data: \(message(status, stream)) "
+                            + "(found after reading \(stream.total_in) of its \(input.count) bytes)")
                 default:
                     throw DataError(.badFormat, "zlib failed to inflate: \(message(status, stream))")
                 }

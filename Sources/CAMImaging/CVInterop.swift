@@ -65,11 +65,14 @@ func cvCheck(_ operation: String, path: String? = nil, _ status: Int32) throws {
 }
 
 /// Calls `body` with a read-only view of `bytes` as rows x cols x channels elements of `depth`.
-func withView<T, R>(_ array: [T], rows: Int, cols: Int, channels: Int, depth: Int32,
-                    _ body: (ctcv_view) throws -> R) rethrows -> R {
+func withView<T, R>(
+    _ array: [T], rows: Int, cols: Int, channels: Int, depth: Int32,
+    _ body: (ctcv_view) throws -> R
+) rethrows -> R {
     try array.withUnsafeBytes { raw in
-        let view = ctcv_view(data: UnsafeMutableRawPointer(mutating: raw.baseAddress), rows: Int32(clamping: rows),
-                             cols: Int32(clamping: cols), channels: Int32(clamping: channels), depth: depth)
+        let view = ctcv_view(
+            data: UnsafeMutableRawPointer(mutating: raw.baseAddress), rows: Int32(clamping: rows),
+            cols: Int32(clamping: cols), channels: Int32(clamping: channels), depth: depth)
         return try body(view)
     }
 }
@@ -110,8 +113,9 @@ extension Image: CVMatrix {
     mutating func withMutableCVView<R>(_ body: (ctcv_view) throws -> R) rethrows -> R {
         let (w, h, c) = (width, height, channels)
         return try withUnsafeMutableBufferPointer { buffer in
-            let view = ctcv_view(data: UnsafeMutableRawPointer(buffer.baseAddress), rows: Int32(clamping: h),
-                                 cols: Int32(clamping: w), channels: Int32(clamping: c), depth: Int32(CTCV_DEPTH_8U))
+            let view = ctcv_view(
+                data: UnsafeMutableRawPointer(buffer.baseAddress), rows: Int32(clamping: h),
+                cols: Int32(clamping: w), channels: Int32(clamping: c), depth: Int32(CTCV_DEPTH_8U))
             return try body(view)
         }
     }

@@ -4,7 +4,7 @@ import CCV
 /// OpenCV's colour maps (`cv::ColormapTypes`), in OpenCV's order.
 public enum ColorMap: Int32, Sendable, CaseIterable {
     case autumn = 0, bone, jet, winter, rainbow, ocean, summer, spring, cool, hsv, pink, hot,
-         parula, magma, inferno, plasma, viridis, cividis, twilight, twilightShifted, turbo, deepgreen
+        parula, magma, inferno, plasma, viridis, cividis, twilight, twilightShifted, turbo, deepgreen
 
     /// The map a name means, case-insensitive (`jet`, `viridis`, `twilight-shifted`, ...).
     public init?(name: String) {

@@ -71,8 +71,10 @@ public struct ContourSet: Sendable, Equatable {
 /// Contour analysis: `cv::findContours`, `contourArea`, `minAreaRect`, `boxPoints`, `boundingRect`.
 public enum Contours {
     /// `cv::findContours` of a 1-channel image; every non-zero sample is foreground.
-    public static func find(in mask: Image, mode: ContourRetrieval = .tree,
-                            method: ContourApproximation = .simple) throws -> ContourSet {
+    public static func find(
+        in mask: Image, mode: ContourRetrieval = .tree,
+        method: ContourApproximation = .simple
+    ) throws -> ContourSet {
         guard mask.channels == 1 else {
             throw CAMError("findContours", "the mask must have 1 channel, got \(mask.channels)")
         }
@@ -103,15 +105,18 @@ public enum Contours {
         }
         func link(_ v: Int32) -> Int? { v < 0 ? nil : Int(v) }
         let hierarchy = (0..<count).map { i in
-            ContourLinks(next: link(links[4 * i]), previous: link(links[4 * i + 1]),
-                         firstChild: link(links[4 * i + 2]), parent: link(links[4 * i + 3]))
+            ContourLinks(
+                next: link(links[4 * i]), previous: link(links[4 * i + 1]),
+                firstChild: link(links[4 * i + 2]), parent: link(links[4 * i + 3]))
         }
         return ContourSet(contours: contours, hierarchy: hierarchy)
     }
 
     /// `cv::findContours` of the values of `map` above `threshold`.
-    public static func find(in map: FloatMap, above threshold: Float, mode: ContourRetrieval = .tree,
-                            method: ContourApproximation = .simple) throws -> ContourSet {
+    public static func find(
+        in map: FloatMap, above threshold: Float, mode: ContourRetrieval = .tree,
+        method: ContourApproximation = .simple
+    ) throws -> ContourSet {
         try find(in: map.mask(above: threshold), mode: mode, method: method)
     }
 
@@ -139,9 +144,11 @@ public enum Contours {
     public static func boxPoints(_ rect: RotatedRect) throws -> [Point2f] {
         let input: [Float] = [rect.center.x, rect.center.y, rect.width, rect.height, rect.angle]
         var out = [Float](repeating: 0, count: 8)
-        try cvCheck("boxPoints", input.withUnsafeBufferPointer { r in
-            out.withUnsafeMutableBufferPointer { ctcv_box_points(r.baseAddress, $0.baseAddress) }
-        })
+        try cvCheck(
+            "boxPoints",
+            input.withUnsafeBufferPointer { r in
+                out.withUnsafeMutableBufferPointer { ctcv_box_points(r.baseAddress, $0.baseAddress) }
+            })
         return (0..<4).map { Point2f(out[2 * $0], out[2 * $0 + 1]) }
     }
 
@@ -163,17 +170,21 @@ public enum Contours {
 
     private static func shimMinAreaRect<P: ShimPoint>(_ points: [P]) throws -> RotatedRect {
         var out = [Float](repeating: 0, count: 5)
-        try cvCheck("minAreaRect", points.withShimPoints { p, n, depth in
-            out.withUnsafeMutableBufferPointer { ctcv_min_area_rect(p, n, depth, $0.baseAddress) }
-        })
+        try cvCheck(
+            "minAreaRect",
+            points.withShimPoints { p, n, depth in
+                out.withUnsafeMutableBufferPointer { ctcv_min_area_rect(p, n, depth, $0.baseAddress) }
+            })
         return RotatedRect(center: Point2f(out[0], out[1]), width: out[2], height: out[3], angle: out[4])
     }
 
     private static func shimBoundingRect<P: ShimPoint>(_ points: [P]) throws -> Rect2i {
         var out = [Int32](repeating: 0, count: 4)
-        try cvCheck("boundingRect", points.withShimPoints { p, n, depth in
-            out.withUnsafeMutableBufferPointer { ctcv_bounding_rect(p, n, depth, $0.baseAddress) }
-        })
+        try cvCheck(
+            "boundingRect",
+            points.withShimPoints { p, n, depth in
+                out.withUnsafeMutableBufferPointer { ctcv_bounding_rect(p, n, depth, $0.baseAddress) }
+            })
         return Rect2i(x: Int(out[0]), y: Int(out[1]), width: Int(out[2]), height: Int(out[3]))
     }
 }

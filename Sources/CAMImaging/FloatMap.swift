@@ -30,7 +30,8 @@ public struct FloatMap: Sendable, Equatable {
 
     private static func validate(width: Int, height: Int) throws {
         guard width > 0, height > 0, width <= Int(Int32.max), height <= Int(Int32.max),
-              !width.multipliedReportingOverflow(by: height).overflow else {
+            !width.multipliedReportingOverflow(by: height).overflow
+        else {
             throw CAMError("FloatMap", "invalid size \(width)x\(height)")
         }
     }

@@ -41,7 +41,8 @@ public struct Image: Sendable, Equatable {
             throw CAMError("Image", "channels must be 1...4, got \(channels)")
         }
         guard width.multipliedReportingOverflow(by: height).overflow == false,
-              (width * height).multipliedReportingOverflow(by: channels).overflow == false else {
+            (width * height).multipliedReportingOverflow(by: channels).overflow == false
+        else {
             throw CAMError("Image", "size \(width)x\(height)x\(channels) overflows")
         }
     }

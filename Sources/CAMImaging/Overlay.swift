@@ -40,8 +40,9 @@ public struct OverlayBox: Sendable, Hashable {
 
     /// An upright box (`[ymin, xmin, ymax, xmax]`, normalised).
     public init(_ box: BoundingBox, iou: Double? = nil) {
-        self.init(outline: [SIMD2(box.xmin, box.ymin), SIMD2(box.xmax, box.ymin), SIMD2(box.xmax, box.ymax), SIMD2(box.xmin, box.ymax)],
-                  iou: iou)
+        self.init(
+            outline: [SIMD2(box.xmin, box.ymin), SIMD2(box.xmax, box.ymin), SIMD2(box.xmax, box.ymax), SIMD2(box.xmin, box.ymax)],
+            iou: iou)
     }
 }
 
@@ -65,8 +66,10 @@ public enum Overlay {
 
     /// `image` (as RGB) with the ground-truth boxes in `style.truthColor`, the predicted boxes in
     /// `style.predictionColor` and, when `style.showIoU`, each prediction's IoU printed beside it.
-    public static func boxes(on image: Image, truth: [BoundingBox], predictions: [OverlayBox],
-                             style: OverlayStyle = OverlayStyle()) throws -> Image {
+    public static func boxes(
+        on image: Image, truth: [BoundingBox], predictions: [OverlayBox],
+        style: OverlayStyle = OverlayStyle()
+    ) throws -> Image {
         var out = try rgbImage(image)
         let w = out.width, h = out.height
         let thickness = style.lineThickness ?? Swift.max(1, Swift.min(w, h) / 100)
@@ -84,8 +87,9 @@ public enum Overlay {
             for p in predictions where p.outline.count >= 2 {
                 guard let iou = p.iou else { continue }
                 let xs = p.outline.map(\.x), ys = p.outline.map(\.y)
-                try label(&out, String(format: "IoU %.2f", iou), near: Point2i(Int(xs.min()! * Double(w)), Int(ys.min()! * Double(h))),
-                          color: style.predictionColor)
+                try label(
+                    &out, String(format: "IoU %.2f", iou), near: Point2i(Int(xs.min()! * Double(w)), Int(ys.min()! * Double(h))),
+                    color: style.predictionColor)
             }
         }
         return out
@@ -103,8 +107,9 @@ public enum Overlay {
         if y < 0 { y = Swift.min(Swift.max(0, corner.y), Swift.max(0, image.height - plateH)) }
         x = Swift.max(0, x)
         try image.drawRectangle(Rect2i(x: x, y: y, width: plateW, height: plateH), color: Color(gray: 20), thickness: -1)
-        try image.drawText(text, at: Point2i(x + pad, y + pad + size.height), scale: scale, color: color, thickness: 1,
-                           lineType: .antialiased)
+        try image.drawText(
+            text, at: Point2i(x + pad, y + pad + size.height), scale: scale, color: color, thickness: 1,
+            lineType: .antialiased)
     }
 
     /// 3-channel RGB: gray is replicated, alpha dropped.

@@ -22,8 +22,9 @@ public struct PixelBox: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The half-open normalised box covering these pixels in a `width` x `height` image.
     public func normalized(width: Int, height: Int) -> BoundingBox {
-        BoundingBox(ymin: Double(y0) / Double(height), xmin: Double(x0) / Double(width),
-                    ymax: Double(y1 + 1) / Double(height), xmax: Double(x1 + 1) / Double(width))
+        BoundingBox(
+            ymin: Double(y0) / Double(height), xmin: Double(x0) / Double(width),
+            ymax: Double(y1 + 1) / Double(height), xmax: Double(x1 + 1) / Double(width))
     }
 
     /// The four corners of the covered pixels' outline, clockwise from the top-left, in

@@ -35,8 +35,10 @@ extension Image {
 
     /// `cv::threshold`, optionally choosing the threshold by Otsu's or the triangle method
     /// (1-channel images only); also returns the threshold used.
-    public func thresholdedReportingValue(_ threshold: Double = 0, maxValue: Double = 255, type: ThresholdType,
-                                          automatic: AutomaticThreshold?) throws -> (image: Image, threshold: Double) {
+    public func thresholdedReportingValue(
+        _ threshold: Double = 0, maxValue: Double = 255, type: ThresholdType,
+        automatic: AutomaticThreshold?
+    ) throws -> (image: Image, threshold: Double) {
         var used = 0.0
         let flags = type.rawValue | (automatic?.rawValue ?? 0)
         let image = try cvTransformed("threshold") { ctcv_threshold($0, threshold, maxValue, flags, &used) }

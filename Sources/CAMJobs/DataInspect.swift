@@ -59,7 +59,8 @@ public enum DataInspect {
             }
             lines.append("boxes: \(boxCount) (max \(maxBoxesPerSample) per sample, \(samplesWithoutBoxes) samples without)")
             if boxCount > 0 {
-                lines.append("box area / image: min \(pct(boxAreaMin)), mean \(pct(boxAreaMean)), median \(pct(boxAreaMedian)), max \(pct(boxAreaMax))")
+                lines.append(
+                    "box area / image: min \(pct(boxAreaMin)), mean \(pct(boxAreaMean)), median \(pct(boxAreaMedian)), max \(pct(boxAreaMax))")
                 lines.append(String(format: "full-image box: mean IoU %.3f with the ground truth", fullImageIoUMean))
             }
             let ranked = classCounts.enumerated().sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
@@ -88,14 +89,16 @@ public enum DataInspect {
             wMin = min(wMin, s.width); wMax = max(wMax, s.width); hMin = min(hMin, s.height); hMax = max(hMax, s.height)
         }
         let sorted = areas.sorted()
-        let median = sorted.isEmpty ? 0 : (sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
+        let median =
+            sorted.isEmpty ? 0 : (sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
         let withBoxes = dataset.count - without
-        return Summary(name: dataset.name, count: dataset.count, classNames: dataset.classNames, classCounts: classCounts,
-                       skipped: dataset.skippedCount, boxCount: areas.count, samplesWithoutBoxes: without, maxBoxesPerSample: maxBoxes,
-                       boxAreaMin: sorted.first ?? 0, boxAreaMean: areas.isEmpty ? 0 : areas.reduce(0, +) / Double(areas.count),
-                       boxAreaMedian: median, boxAreaMax: sorted.last ?? 0,
-                       fullImageIoUMean: withBoxes > 0 ? iouSum / Double(withBoxes) : 0,
-                       widthRange: dataset.count > 0 ? wMin...wMax : nil, heightRange: dataset.count > 0 ? hMin...hMax : nil)
+        return Summary(
+            name: dataset.name, count: dataset.count, classNames: dataset.classNames, classCounts: classCounts,
+            skipped: dataset.skippedCount, boxCount: areas.count, samplesWithoutBoxes: without, maxBoxesPerSample: maxBoxes,
+            boxAreaMin: sorted.first ?? 0, boxAreaMean: areas.isEmpty ? 0 : areas.reduce(0, +) / Double(areas.count),
+            boxAreaMedian: median, boxAreaMax: sorted.last ?? 0,
+            fullImageIoUMean: withBoxes > 0 ? iouSum / Double(withBoxes) : 0,
+            widthRange: dataset.count > 0 ? wMin...wMax : nil, heightRange: dataset.count > 0 ? hMin...hMax : nil)
     }
 
     /// The records of the first `limit` samples (all when nil), in the source's order.
@@ -125,8 +128,9 @@ public enum DataInspect {
             let label = "\(s.label) \(s.className)".unicodeScalars.map { $0.isASCII ? String($0) : "?" }.joined()
             let scale = max(0.35, Double(min(image.width, image.height)) / 400)
             let size = try Image.textSize(label, scale: scale, thickness: thickness)
-            try image.drawRectangle(Rect2i(x: 0, y: 0, width: min(image.width, size.width + 6), height: min(image.height, size.height + size.baseline + 6)),
-                                    color: .black, thickness: -1)
+            try image.drawRectangle(
+                Rect2i(x: 0, y: 0, width: min(image.width, size.width + 6), height: min(image.height, size.height + size.baseline + 6)),
+                color: .black, thickness: -1)
             try image.drawText(label, at: Point2i(3, size.height + 3), scale: scale, color: .yellow, thickness: thickness)
             let safe = String(s.id.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
             let url = directory.appendingPathComponent(String(format: "%03d_%@.png", i, safe))
@@ -140,8 +144,10 @@ public enum DataInspect {
     /// summary and, with `samplesDirectory`, writes `drawCount` drawn samples there.
     /// `print` receives the output text (the CLI passes a function that writes to stdout).
     @discardableResult
-    public static func run(spec: String, json: Bool = false, limit: Int? = nil, samplesDirectory: URL? = nil, drawCount: Int = 8,
-                           print: (String) -> Void) throws -> Summary? {
+    public static func run(
+        spec: String, json: Bool = false, limit: Int? = nil, samplesDirectory: URL? = nil, drawCount: Int = 8,
+        print: (String) -> Void
+    ) throws -> Summary? {
         let dataset = try DatasetSpec.parse(spec).open()
         if json {
             print(String(decoding: try self.json(of: dataset, limit: limit), as: UTF8.self))

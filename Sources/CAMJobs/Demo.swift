@@ -92,8 +92,9 @@ public enum Demo {
         log(String(format: "box threshold: %.3f of the map's maximum (calibrated on 200 training images)", threshold))
         let evalDir = options.output.appendingPathComponent("evaluation")
         log("evaluate: \(methods.map(\.rawValue).joined(separator: ", ")) at \(layers.joined(separator: ", ")) on \(testSet.count) test images")
-        let report = try LocalizationEvaluation.run(dataset: testSet, datasetSpec: spec + ":test", source: .model(LoadedModelBox(loaded)),
-                                                    options: evaluation, output: evalDir)
+        let report = try LocalizationEvaluation.run(
+            dataset: testSet, datasetSpec: spec + ":test", source: .model(LoadedModelBox(loaded)),
+            options: evaluation, output: evalDir)
 
         // 4. Report.
         var reportOptions = ReportOptions()
@@ -103,8 +104,9 @@ public enum Demo {
         let written = try Report.write(evaluation: evalDir, options: reportOptions, model: loaded, dataset: testSet)
         for warning in written.warnings { log("report note: \(warning)") }
         let reportURL = written.index
-        return Summary(trainingHistory: history, metrics: report.metrics, reportURL: reportURL,
-                       seconds: Date().timeIntervalSince(started))
+        return Summary(
+            trainingHistory: history, metrics: report.metrics, reportURL: reportURL,
+            seconds: Date().timeIntervalSince(started))
     }
 
     /// Trains the demo network into `modelDir` unless a finished run is there; resumes an interrupted one.
@@ -112,17 +114,23 @@ public enum Demo {
         let historyURL = modelDir.appendingPathComponent("history.json")
         let config = trainingConfig
         if let data = try? Data(contentsOf: historyURL),
-           let history = try? JSONDecoder().decode([EpochRecord].self, from: data),
-           history.count >= config.epochs,
-           FileManager.default.fileExists(atPath: modelDir.appendingPathComponent("best.safetensors").path) {
+            let history = try? JSONDecoder().decode([EpochRecord].self, from: data),
+            history.count >= config.epochs,
+            FileManager.default.fileExists(atPath: modelDir.appendingPathComponent("best.safetensors").path)
+        {
             log("model: cached \(modelDir.path) (test accuracy \(String(format: "%.3f", history.last?.validationTop1 ?? 0)))")
             return history
         }
-        let settings = TrainingRun.Settings(dataset: spec, validationDataset: nil, arch: "small", pretrained: nil,
-                                            preprocessing: .seed, config: config, outputDirectory: modelDir.path)
-        let resumable = FileManager.default.fileExists(atPath: modelDir.appendingPathComponent("run.json").path)
+        let settings = TrainingRun.Settings(
+            dataset: spec, validationDataset: nil, arch: "small", pretrained: nil,
+            preprocessing: .seed, config: config, outputDirectory: modelDir.path)
+        let resumable =
+            FileManager.default.fileExists(atPath: modelDir.appendingPathComponent("run.json").path)
             && FileManager.default.fileExists(atPath: modelDir.appendingPathComponent("checkpoint.safetensors").path)
-        log(resumable ? "model: resuming the interrupted training in \(modelDir.path)" : "model: training the demo network (small ResNet, \(config.epochs) epochs)")
+        log(
+            resumable
+                ? "model: resuming the interrupted training in \(modelDir.path)"
+                : "model: training the demo network (small ResNet, \(config.epochs) epochs)")
         let run = try TrainingRun(resumeDirectory: resumable ? modelDir : nil, fresh: settings)
         try run.execute(workers: workers, checkpointEvery: 0, shouldStop: { false })
         let data = try Data(contentsOf: historyURL)
@@ -132,17 +140,23 @@ public enum Demo {
     /// The summary table printed at the end: one row per method × layer plus the baselines.
     public static func table(_ metrics: [LocalizationMetrics]) -> String {
         func pct(_ v: Double?) -> String { v.map { String(format: "%6.1f", $0) } ?? "     -" }
-        var lines = ["method    layer     mean IoU  GT-known loc  top-1 loc  MaxBoxAccV2",
-                     "--------  --------  --------  ------------  ---------  -----------"]
+        var lines = [
+            "method    layer     mean IoU  GT-known loc  top-1 loc  MaxBoxAccV2",
+            "--------  --------  --------  ------------  ---------  -----------"
+        ]
         for m in metrics {
             let method = (m.method ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
             let layer = (m.layer ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0)
-            lines.append("\(method)  \(layer)  \(String(format: "%8.3f", m.meanIoU))  \(pct(m.gtKnownLoc))%       \(pct(m.top1Loc))%    \(pct(m.maxBoxAccV2))%")
+            lines.append(
+                "\(method)  \(layer)  \(String(format: "%8.3f", m.meanIoU))  \(pct(m.gtKnownLoc))%       \(pct(m.top1Loc))%    \(pct(m.maxBoxAccV2))%"
+            )
         }
         if let baselines = metrics.first?.baselines {
             for b in baselines {
                 let name = b.name.padding(toLength: 18, withPad: " ", startingAt: 0)
-                lines.append("\(name)  \(String(format: "%8.3f", b.meanIoU))  \(pct(b.accuracy.count > 1 ? b.accuracy[1] : nil))%       \(pct(nil))     \(pct(b.accuracyMean))%")
+                lines.append(
+                    "\(name)  \(String(format: "%8.3f", b.meanIoU))  \(pct(b.accuracy.count > 1 ? b.accuracy[1] : nil))%       \(pct(nil))     \(pct(b.accuracyMean))%"
+                )
             }
         }
         return lines.joined(separator: "\n")

@@ -69,8 +69,10 @@ public enum LocalizationEvaluation {
     /// The label of maps read from files (`method`, `layer` columns).
     public static let mapsMethod = ResultStore.mapsMethod, mapsLayer = ResultStore.mapsLayer
 
-    public static func run(dataset: any Dataset, datasetSpec: String, source: EvaluationSource,
-                           options: EvaluationOptions, output: URL) throws -> EvaluationReport {
+    public static func run(
+        dataset: any Dataset, datasetSpec: String, source: EvaluationSource,
+        options: EvaluationOptions, output: URL
+    ) throws -> EvaluationReport {
         let scorer = try MapScorer(rule: options.rule, iouMode: options.iouMode, sweep: options.sweep)
         guard options.batchSize > 0 else { throw CAMError("evaluate", "the batch size must be > 0") }
         let combos: [(String, String)]
@@ -89,7 +91,10 @@ public enum LocalizationEvaluation {
             combos = [(mapsMethod, mapsLayer)]
         }
         if case .model(let box) = source, dataset.classNames.count > box.loaded.info.spec.classes {
-            throw CAMError("evaluate", "the dataset '\(dataset.name)' has \(dataset.classNames.count) classes but the model \(box.loaded.source.lastPathComponent) has \(box.loaded.info.spec.classes)")
+            throw CAMError(
+                "evaluate",
+                "the dataset '\(dataset.name)' has \(dataset.classNames.count) classes but the model \(box.loaded.source.lastPathComponent) has \(box.loaded.info.spec.classes)"
+            )
         }
         let total = Swift.min(dataset.count, options.limit ?? dataset.count)
         guard total > 0 else { throw CAMError("evaluate", "the dataset '\(dataset.name)' has no sample to evaluate") }
@@ -102,13 +107,16 @@ public enum LocalizationEvaluation {
             }
         }
         let store = try ResultStore(url: dbURL)
-        let config = try settingsJSON(datasetSpec: datasetSpec, dataset: dataset, total: total, source: source, options: options,
-                                      combos: combos)
+        let config = try settingsJSON(
+            datasetSpec: datasetSpec, dataset: dataset, total: total, source: source, options: options,
+            combos: combos)
         let done = try store.doneSampleIndices()
         if let stored = try store.setting("config"), !done.isEmpty {
             guard stored == config else {
-                throw CAMError("evaluate", "it holds a run with other settings (\(difference(stored, config))); use another --out, or --overwrite to start again",
-                                    path: dbURL.path)
+                throw CAMError(
+                    "evaluate",
+                    "it holds a run with other settings (\(difference(stored, config))); use another --out, or --overwrite to start again",
+                    path: dbURL.path)
             }
         } else {
             try store.setSetting("config", config)
@@ -143,18 +151,24 @@ public enum LocalizationEvaluation {
             metrics.append(try acc.metrics(method: method, layer: layer, boxRule: ruleLabel(options)))
         }
         let jsonURL = output.appendingPathComponent("metrics.json"), csvURL = output.appendingPathComponent("metrics.csv")
-        let summary = MetricsFile(dataset: datasetSpec, datasetName: dataset.name, samples: total,
-                                  evaluationProtocol: options.sweep.evaluationProtocol, boxRule: ruleLabel(options),
-                                  iou: options.iouMode, thresholdCount: options.sweep.thresholds.count,
-                                  model: { if case .model(let b) = source { return b.loaded.source.path }; return nil }(),
-                                  maps: { if case .maps(let d) = source { return d.path }; return nil }(),
-                                  results: metrics)
+        let summary = MetricsFile(
+            dataset: datasetSpec, datasetName: dataset.name, samples: total,
+            evaluationProtocol: options.sweep.evaluationProtocol, boxRule: ruleLabel(options),
+            iou: options.iouMode, thresholdCount: options.sweep.thresholds.count,
+            model: {
+                if case .model(let b) = source { return b.loaded.source.path }; return nil
+            }(),
+            maps: {
+                if case .maps(let d) = source { return d.path }; return nil
+            }(),
+            results: metrics)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(encoder.encode(summary), to: jsonURL)
         try AtomicFile.write(csv(metrics), to: csvURL)
-        return EvaluationReport(metrics: metrics, evaluated: evaluated, resumed: done.count, results: dbURL,
-                                metricsJSON: jsonURL, metricsCSV: csvURL)
+        return EvaluationReport(
+            metrics: metrics, evaluated: evaluated, resumed: done.count, results: dbURL,
+            metricsJSON: jsonURL, metricsCSV: csvURL)
     }
 
     static func ruleLabel(_ options: EvaluationOptions) -> String {
@@ -165,24 +179,29 @@ public enum LocalizationEvaluation {
 
     // MARK: model
 
-    static func runModel(_ loaded: LoadedModel, dataset: any Dataset, indices: [Int], scorer: MapScorer,
-                         options: EvaluationOptions, store: ([SampleRecord]) throws -> Void) throws {
+    static func runModel(
+        _ loaded: LoadedModel, dataset: any Dataset, indices: [Int], scorer: MapScorer,
+        options: EvaluationOptions, store: ([SampleRecord]) throws -> Void
+    ) throws {
         let info = loaded.info
         let size = info.inputSize
         let preprocessing = info.preprocessing
         let subset = IndexedSubset(base: dataset, indices: indices)
-        let loader = try DataLoader(dataset: subset,
-                                    options: .init(batchSize: options.batchSize, imageSize: size, shuffle: false,
-                                                   workers: options.workers, prefetch: 2, resize: false),
-                                    preprocess: { pixels, s in try preprocessing.apply(pixels: pixels, size: s) })
+        let loader = try DataLoader(
+            dataset: subset,
+            options: .init(
+                batchSize: options.batchSize, imageSize: size, shuffle: false,
+                workers: options.workers, prefetch: 2, resize: false),
+            preprocess: { pixels, s in try preprocessing.apply(pixels: pixels, size: s) })
         let explainer = Explainer(model: loaded.model)
         let iterator = loader.batches(epoch: 0)
         defer { iterator.cancel() }
         let protocolKind = scorer.configuration.evaluationProtocol
         while let batch = try iterator.nextBatch() {
             let labels = try batch.labels.scalars(as: Int64.self).map(Int.init)
-            let explanation = try explainer.explain(batch.images, methods: options.methods, layers: options.layers,
-                                                    targets: .perImage(labels), score: options.score)
+            let explanation = try explainer.explain(
+                batch.images, methods: options.methods, layers: options.layers,
+                targets: .perImage(labels), score: options.score)
             let k = Swift.min(5, explanation.probabilities.shape[1])
             let top = try explanation.probabilities.topk(k, dim: 1)
             let topIndices = try top.indices.scalars(as: Int64.self).map(Int.init)
@@ -194,7 +213,8 @@ public enum LocalizationEvaluation {
                 let map: ScoreMap
                 switch protocolKind {
                 case .camkit:
-                    map = ScoreMap(try FloatMap(tensor: MapRendering(normalization: options.normalization).imageMap(m.raw, height: size, width: size)))
+                    map = ScoreMap(
+                        try FloatMap(tensor: MapRendering(normalization: options.normalization).imageMap(m.raw, height: size, width: size)))
                 case .wsolevaluation:
                     // wsolevaluation's CAMComputer: cv2.resize(cam, INTER_CUBIC), then normalize_scoremap.
                     let up = try FloatMap(tensor: m.raw).resized(width: size, height: size, interpolation: .cubic)
@@ -208,10 +228,11 @@ public enum LocalizationEvaluation {
                 let maps = jobs.indices.filter { jobs[$0].local == local }.map {
                     MapRecord(method: jobs[$0].method, layer: jobs[$0].layer, classIndex: jobs[$0].classIndex, scored: scored[$0])
                 }
-                records.append(SampleRecord(
-                    index: indices[batch.indices[local]], id: s.id, label: s.label, className: s.className, width: s.width,
-                    height: s.height, truth: s.boxes, predictions: Array(topIndices[(local * k)..<((local + 1) * k)]),
-                    probabilities: Array(topValues[(local * k)..<((local + 1) * k)]), mapFile: nil, maps: maps))
+                records.append(
+                    SampleRecord(
+                        index: indices[batch.indices[local]], id: s.id, label: s.label, className: s.className, width: s.width,
+                        height: s.height, truth: s.boxes, predictions: Array(topIndices[(local * k)..<((local + 1) * k)]),
+                        probabilities: Array(topValues[(local * k)..<((local + 1) * k)]), mapFile: nil, maps: maps))
             }
             try store(records)
         }
@@ -231,8 +252,10 @@ public enum LocalizationEvaluation {
         return names.map { dir.appendingPathComponent($0) }
     }
 
-    static func runMaps(_ dir: URL, dataset: any Dataset, indices: [Int], scorer: MapScorer, batchSize: Int,
-                        store: ([SampleRecord]) throws -> Void) throws {
+    static func runMaps(
+        _ dir: URL, dataset: any Dataset, indices: [Int], scorer: MapScorer, batchSize: Int,
+        store: ([SampleRecord]) throws -> Void
+    ) throws {
         for start in stride(from: 0, to: indices.count, by: batchSize) {
             let chunk = Array(indices[start..<Swift.min(indices.count, start + batchSize)])
             var inputs: [(ScoreMap, Sample, String?)] = []
@@ -240,8 +263,9 @@ public enum LocalizationEvaluation {
                 let s = try dataset.sample(at: i)
                 let candidates = mapCandidates(for: s.id, in: dir)
                 guard let file = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-                    throw CAMError("score maps", "no map for sample '\(s.id)': looked for \(candidates.map(\.lastPathComponent).joined(separator: ", "))",
-                                        path: dir.path)
+                    throw CAMError(
+                        "score maps", "no map for sample '\(s.id)': looked for \(candidates.map(\.lastPathComponent).joined(separator: ", "))",
+                        path: dir.path)
                 }
                 let array: NPYArray
                 do { array = try NPY.read(contentsOf: file) } catch {
@@ -252,9 +276,10 @@ public enum LocalizationEvaluation {
             let scored = try scoreAll(inputs, scorer: scorer)
             let records = zip(chunk, zip(inputs, scored)).map { i, pair in
                 let ((_, s, file), result) = pair
-                return SampleRecord(index: i, id: s.id, label: s.label, className: s.className, width: s.width, height: s.height,
-                                    truth: s.boxes, predictions: nil, probabilities: nil, mapFile: file,
-                                    maps: [MapRecord(method: mapsMethod, layer: mapsLayer, classIndex: s.label, scored: result)])
+                return SampleRecord(
+                    index: i, id: s.id, label: s.label, className: s.className, width: s.width, height: s.height,
+                    truth: s.boxes, predictions: nil, probabilities: nil, mapFile: file,
+                    maps: [MapRecord(method: mapsMethod, layer: mapsLayer, classIndex: s.label, scored: result)])
             }
             try store(records)
         }
@@ -281,15 +306,17 @@ public enum LocalizationEvaluation {
 
     // MARK: settings and summary files
 
-    static func settingsJSON(datasetSpec: String, dataset: any Dataset, total: Int, source: EvaluationSource,
-                             options: EvaluationOptions, combos: [(String, String)]) throws -> String {
+    static func settingsJSON(
+        datasetSpec: String, dataset: any Dataset, total: Int, source: EvaluationSource,
+        options: EvaluationOptions, combos: [(String, String)]
+    ) throws -> String {
         var s: [String: String] = [
             "dataset": datasetSpec, "dataset_count": "\(dataset.count)", "samples": "\(total)",
             "protocol": options.sweep.evaluationProtocol.rawValue,
             "thresholds": "\(options.sweep.thresholds.count):\(options.sweep.thresholds.first!):\(options.sweep.thresholds.last!)",
             "iou_thresholds": options.sweep.iouThresholds.map { "\($0)" }.joined(separator: ","),
             "box_acc_iou": "\(options.sweep.boxAccIoU)", "rule": ruleLabel(options), "iou": options.iouMode.rawValue,
-            "maps": combos.map { "\($0.0)/\($0.1)" }.joined(separator: ","),
+            "maps": combos.map { "\($0.0)/\($0.1)" }.joined(separator: ",")
         ]
         switch source {
         case .model(let b):
@@ -316,8 +343,10 @@ public enum LocalizationEvaluation {
     /// then one per class, then the baselines.
     public static func csv(_ metrics: [LocalizationMetrics]) -> String {
         let ious = metrics.first?.maxBoxAccV2PerIoU.map(\.iou) ?? []
-        var header = ["method", "layer", "scope", "name", "samples", "mean_iou", "gt_known_loc", "top1_loc", "top5_loc",
-                      "top1_cls", "top5_cls", "top1_loc_at_best_threshold", "max_box_acc", "best_threshold", "max_box_acc_v2"]
+        var header = [
+            "method", "layer", "scope", "name", "samples", "mean_iou", "gt_known_loc", "top1_loc", "top5_loc",
+            "top1_cls", "top5_cls", "top1_loc_at_best_threshold", "max_box_acc", "best_threshold", "max_box_acc_v2"
+        ]
         header += ious.map { "box_acc_v2_iou\(Int(($0 * 100).rounded()))" }
         func f(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
         func q(_ s: String) -> String {
@@ -326,24 +355,32 @@ public enum LocalizationEvaluation {
         var rows = [header.joined(separator: ",")]
         for m in metrics {
             let ml = [q(m.method ?? ""), q(m.layer ?? "")]
-            rows.append((ml + ["all", "all", "\(m.samples)", f(m.meanIoU), f(m.gtKnownLoc), f(m.top1Loc), f(m.top5Loc), f(m.top1Cls),
-                               f(m.top5Cls), f(m.top1LocAtBestThreshold), f(m.maxBoxAcc.accuracy), f(m.maxBoxAcc.threshold),
-                               f(m.maxBoxAccV2)] + m.maxBoxAccV2PerIoU.map { f($0.accuracy) }).joined(separator: ","))
+            rows.append(
+                (ml + [
+                    "all", "all", "\(m.samples)", f(m.meanIoU), f(m.gtKnownLoc), f(m.top1Loc), f(m.top5Loc), f(m.top1Cls),
+                    f(m.top5Cls), f(m.top1LocAtBestThreshold), f(m.maxBoxAcc.accuracy), f(m.maxBoxAcc.threshold),
+                    f(m.maxBoxAccV2)
+                ] + m.maxBoxAccV2PerIoU.map { f($0.accuracy) }).joined(separator: ","))
             for c in m.perClass {
-                rows.append((ml + ["class", q(c.name), "\(c.samples)", f(c.meanIoU), f(c.gtKnownLoc), f(c.top1Loc), f(c.top5Loc), "", "",
-                                   "", f(c.boxAccAtBestThreshold), f(m.maxBoxAcc.threshold), f(c.boxAccV2AtBestThresholds)]
-                             + ious.map { _ in "" }).joined(separator: ","))
+                rows.append(
+                    (ml + [
+                        "class", q(c.name), "\(c.samples)", f(c.meanIoU), f(c.gtKnownLoc), f(c.top1Loc), f(c.top5Loc), "", "",
+                        "", f(c.boxAccAtBestThreshold), f(m.maxBoxAcc.threshold), f(c.boxAccV2AtBestThresholds)
+                    ]
+                        + ious.map { _ in "" }).joined(separator: ","))
             }
             for b in m.baselines {
                 let at50 = zip(ious, b.accuracy).first { $0.0 == m.maxBoxAcc.iou }?.1
-                rows.append((ml + ["baseline", q(b.name), "\(m.samples)", f(b.meanIoU), f(at50), "", "", "", "", "", f(at50), "",
-                                   f(b.accuracyMean)] + b.accuracy.map { f($0) }).joined(separator: ","))
+                rows.append(
+                    (ml + [
+                        "baseline", q(b.name), "\(m.samples)", f(b.meanIoU), f(at50), "", "", "", "", "", f(at50), "",
+                        f(b.accuracyMean)
+                    ] + b.accuracy.map { f($0) }).joined(separator: ","))
             }
         }
         return rows.joined(separator: "\n") + "\n"
     }
 }
-
 
 /// The samples of `base` at `indices`, in that order.
 struct IndexedSubset: Dataset {

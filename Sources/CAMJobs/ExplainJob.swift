@@ -80,20 +80,24 @@ public enum ExplainJob {
             let range = start..<min(start + options.batchSize, images.count)
             let batch = try Tensor.stack(range.map { try info.preprocessing.apply(pixels: decoded[$0].tensor(), size: info.inputSize) })
             let targets: TargetSelection = options.classes.map { .classes($0) } ?? .predicted
-            let explanation = try explainer.explain(batch, methods: options.methods, layers: options.layers,
-                                                    targets: targets, score: options.score, camOnlyAtLastLayer: true)
+            let explanation = try explainer.explain(
+                batch, methods: options.methods, layers: options.layers,
+                targets: targets, score: options.score, camOnlyAtLastLayer: true)
             skipped = explanation.skipped
             for (local, index) in range.enumerated() {
-                let files = try writeMaps(explanation, local: local, image: decoded[index], url: images[index],
-                                          options: options, to: outputDirectory)
-                entries.append(ExplainReport.ImageEntry(
-                    image: images[index].path, width: decoded[index].width, height: decoded[index].height,
-                    top5: try explanation.topClasses(image: local, names: info.classNames), files: files))
+                let files = try writeMaps(
+                    explanation, local: local, image: decoded[index], url: images[index],
+                    options: options, to: outputDirectory)
+                entries.append(
+                    ExplainReport.ImageEntry(
+                        image: images[index].path, width: decoded[index].width, height: decoded[index].height,
+                        top5: try explanation.topClasses(image: local, names: info.classNames), files: files))
             }
         }
-        let report = ExplainReport(model: loaded.source.path, methods: options.methods.map(\.rawValue), layers: options.layers,
-                                   score: options.score.rawValue, normalize: options.normalization.rawValue, images: entries,
-                                   skipped: skipped)
+        let report = ExplainReport(
+            model: loaded.source.path, methods: options.methods.map(\.rawValue), layers: options.layers,
+            score: options.score.rawValue, normalize: options.normalization.rawValue, images: entries,
+            skipped: skipped)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(encoder.encode(report), to: outputDirectory.appendingPathComponent("explain.json"))

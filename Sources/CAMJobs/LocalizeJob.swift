@@ -67,8 +67,10 @@ public enum LocalizeJob {
     public static let boxColor = Color.red
 
     /// `truths`: nil, or one list of normalised boxes per image (possibly empty).
-    public static func run(images: [URL], truths: [[BoundingBox]]?, model loaded: LoadedModel, options: LocalizeOptions,
-                           outputDirectory: URL) throws -> LocalizeReport {
+    public static func run(
+        images: [URL], truths: [[BoundingBox]]?, model loaded: LoadedModel, options: LocalizeOptions,
+        outputDirectory: URL
+    ) throws -> LocalizeReport {
         if let truths, truths.count != images.count {
             throw CAMError("localize", "\(truths.count) ground-truth entries for \(images.count) images")
         }
@@ -100,20 +102,25 @@ public enum LocalizeJob {
                     let boxes = prediction.boxes.map { ScoredBox($0, truth: truth, mode: options.iouMode) }
                     var noBox: String?
                     if case .noBox(let r) = prediction { noBox = r.rawValue }
-                    let name = ExplainJob.fileName(image: names[index], method: m.method, layer: m.layer, classIndex: m.classIndex,
-                                                   ext: "boxes.png")
-                    try drawing(image, truth: truth, boxes: prediction.boxes).write(to: outputDirectory.appendingPathComponent(name),
-                                                                                    format: .png)
-                    maps.append(.init(method: m.method.rawValue, layer: m.layer, classIndex: m.classIndex,
-                                      className: ClassScore.name(m.classIndex, in: info.classNames),
-                                      probability: Double(probabilities[m.classIndex]), noBox: noBox, boxes: boxes,
-                                      bestIoU: truth.isEmpty ? nil : (boxes.flatMap(\.ious).max() ?? 0), file: name))
+                    let name = ExplainJob.fileName(
+                        image: names[index], method: m.method, layer: m.layer, classIndex: m.classIndex,
+                        ext: "boxes.png")
+                    try drawing(image, truth: truth, boxes: prediction.boxes).write(
+                        to: outputDirectory.appendingPathComponent(name),
+                        format: .png)
+                    maps.append(
+                        .init(
+                            method: m.method.rawValue, layer: m.layer, classIndex: m.classIndex,
+                            className: ClassScore.name(m.classIndex, in: info.classNames),
+                            probability: Double(probabilities[m.classIndex]), noBox: noBox, boxes: boxes,
+                            bestIoU: truth.isEmpty ? nil : (boxes.flatMap(\.ious).max() ?? 0), file: name))
                 }
                 entries.append(.init(image: images[index].path, width: image.width, height: image.height, truth: truth, maps: maps))
             }
         }
-        let report = LocalizeReport(model: loaded.source.path, boxRule: options.rule.description, iou: options.iouMode,
-                                    normalize: options.normalization.rawValue, images: entries)
+        let report = LocalizeReport(
+            model: loaded.source.path, boxRule: options.rule.description, iou: options.iouMode,
+            normalize: options.normalization.rawValue, images: entries)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(encoder.encode(report), to: outputDirectory.appendingPathComponent("localize.json"))

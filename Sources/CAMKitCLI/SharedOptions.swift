@@ -76,8 +76,9 @@ public struct MapSelectionOptions: ParsableArguments {
     @Option(name: .customLong("method"), parsing: .upToNextOption, help: "One or more methods.")
     public var names: [String] = ["gradcam"]
 
-    @Option(name: .customLong("layer"), parsing: .upToNextOption,
-            help: "One or more layer names (see `camkit layers`). Default: the layer feeding global average pooling.")
+    @Option(
+        name: .customLong("layer"), parsing: .upToNextOption,
+        help: "One or more layer names (see `camkit layers`). Default: the layer feeding global average pooling.")
     public var layerNames: [String] = []
 
     /// The methods by name.

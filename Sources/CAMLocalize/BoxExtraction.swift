@@ -147,9 +147,10 @@ public enum BoxExtractor {
         }
         let corners = rule.shape == .rotated ? labels.runCorners(of: Set(chosen.map(\.0))) : [:]
         return try chosen.map { root, c in
-            var box = MapBox(polygon: c.box.outline, normalized: c.box.normalized(width: width, height: height),
-                             pixelExtent: c.box, rotatedRect: nil, pixelCount: c.pixelCount, contourArea: nil,
-                             mapWidth: width, mapHeight: height)
+            var box = MapBox(
+                polygon: c.box.outline, normalized: c.box.normalized(width: width, height: height),
+                pixelExtent: c.box, rotatedRect: nil, pixelCount: c.pixelCount, contourArea: nil,
+                mapWidth: width, mapHeight: height)
             if rule.shape == .rotated {
                 let rect = try Contours.minAreaRect(corners[root] ?? [])
                 var poly = try Contours.boxPoints(rect).map { SIMD2(Double($0.x), Double($0.y)) }
@@ -178,9 +179,10 @@ public enum BoxExtractor {
             let contour = set.contours[i]
             let rect = try Contours.boundingRect(contour)
             let extent = PixelBox(x0: rect.x, y0: rect.y, x1: rect.x + rect.width - 1, y1: rect.y + rect.height - 1)
-            var box = MapBox(polygon: extent.outline, normalized: extent.normalized(width: width, height: height),
-                             pixelExtent: extent, rotatedRect: nil, pixelCount: nil,
-                             contourArea: try Contours.area(contour), mapWidth: width, mapHeight: height)
+            var box = MapBox(
+                polygon: extent.outline, normalized: extent.normalized(width: width, height: height),
+                pixelExtent: extent, rotatedRect: nil, pixelCount: nil,
+                contourArea: try Contours.area(contour), mapWidth: width, mapHeight: height)
             if rule.shape == .rotated {
                 // The tutorial: minAreaRect of the contour points, boxPoints, np.int0 (truncation).
                 let rotated = try Contours.minAreaRect(contour)
@@ -205,8 +207,9 @@ public enum BoxExtractor {
             lo = pointwiseMin(lo, p)
             hi = pointwiseMax(hi, p)
         }
-        return BoundingBox(ymin: lo.y / Double(height), xmin: lo.x / Double(width),
-                           ymax: hi.y / Double(height), xmax: hi.x / Double(width))
+        return BoundingBox(
+            ymin: lo.y / Double(height), xmin: lo.x / Double(width),
+            ymax: hi.y / Double(height), xmax: hi.x / Double(width))
     }
 
     /// `poly` clipped to `[0, maxX] x [0, maxY]`; a degenerate polygon (no area) is clamped point by point.

@@ -70,8 +70,10 @@ public struct BoxRule: Sendable, Hashable, CustomStringConvertible {
     /// rotated ones can.
     public var clip: Bool
 
-    public init(threshold: Threshold, quantize: Bool = false, regions: Regions = .components,
-                selection: Selection = .largest, shape: Shape = .axisAligned, clip: Bool = true) {
+    public init(
+        threshold: Threshold, quantize: Bool = false, regions: Regions = .components,
+        selection: Selection = .largest, shape: Shape = .axisAligned, clip: Bool = true
+    ) {
         self.threshold = threshold
         self.quantize = quantize
         self.regions = regions
@@ -81,8 +83,9 @@ public struct BoxRule: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The tutorial's `get_bbox` + `rect_to_minmax`.
-    public static let tutorial = BoxRule(threshold: .absolute(0.05), quantize: true, regions: .treeContours,
-                                         selection: .first, shape: .rotated, clip: false)
+    public static let tutorial = BoxRule(
+        threshold: .absolute(0.05), quantize: true, regions: .treeContours,
+        selection: .first, shape: .rotated, clip: false)
     /// CAMKit's default: largest component above 20 % of the maximum, axis-aligned.
     public static let camkit = BoxRule(threshold: .fractionOfMax(0.20))
     /// The CAM paper's 20 % of the maximum.
@@ -92,7 +95,7 @@ public struct BoxRule: Sendable, Hashable, CustomStringConvertible {
 
     /// The named rules `parse` accepts.
     public static let named: [(String, BoxRule)] = [
-        ("camkit", .camkit), ("tutorial", .tutorial), ("cam-paper", .camPaper), ("gradcam-paper", .gradCAMPaper),
+        ("camkit", .camkit), ("tutorial", .tutorial), ("cam-paper", .camPaper), ("gradcam-paper", .gradCAMPaper)
     ]
 
     /// Parses `NAME[:key=value,...]`: a named rule (`camkit`, `tutorial`, `cam-paper`,
@@ -154,6 +157,7 @@ public struct BoxRule: Sendable, Hashable, CustomStringConvertible {
         case .fractionOfMax(let f): t = "threshold=\(f)"
         case .absolute(let a): t = "absolute=\(a)"
         }
-        return "\(t),regions=\(regions.rawValue),select=\(selection.rawValue),shape=\(shape.rawValue),quantize=\(quantize ? "yes" : "no"),clip=\(clip ? "yes" : "no")"
+        return
+            "\(t),regions=\(regions.rawValue),select=\(selection.rawValue),shape=\(shape.rawValue),quantize=\(quantize ? "yes" : "no"),clip=\(clip ? "yes" : "no")"
     }
 }

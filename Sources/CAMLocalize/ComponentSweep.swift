@@ -129,8 +129,9 @@ final class ComponentGrid {
 
     @inline(__always) func stats(root r: Int32) -> ComponentStats {
         let i = Int(r)
-        return ComponentStats(box: PixelBox(x0: Int(minX[i]), y0: Int(minY[i]), x1: Int(maxX[i]), y1: Int(maxY[i])),
-                              pixelCount: Int(size[i]), firstPixel: Int(first[i]))
+        return ComponentStats(
+            box: PixelBox(x0: Int(minX[i]), y0: Int(minY[i]), x1: Int(maxX[i]), y1: Int(maxY[i])),
+            pixelCount: Int(size[i]), firstPixel: Int(first[i]))
     }
 
     /// The largest component (pixel count; ties: first raster pixel), nil when nothing is active.
@@ -223,8 +224,10 @@ public struct ComponentSweep: Sendable {
     /// Calls `body(index, snapshot)` for every threshold, in descending threshold order (the
     /// order the pass runs in), with each threshold's index in `thresholds`. Throws for a NaN
     /// threshold.
-    public func run(thresholds: [Float], collectComponents: Bool = false,
-                    _ body: (Int, Snapshot) throws -> Void) throws {
+    public func run(
+        thresholds: [Float], collectComponents: Bool = false,
+        _ body: (Int, Snapshot) throws -> Void
+    ) throws {
         guard !thresholds.contains(where: \.isNaN) else { throw CAMError("threshold sweep", "a threshold is NaN") }
         let grid = ComponentGrid(width: width, height: height)
         let visit = thresholds.indices.sorted { thresholds[$0] > thresholds[$1] || (thresholds[$0] == thresholds[$1] && $0 < $1) }
@@ -241,13 +244,15 @@ public struct ComponentSweep: Sendable {
                     }
                     let snapshot: Snapshot
                     if k == start, let previous {
-                        snapshot = Snapshot(threshold: tau, foregroundCount: previous.foregroundCount,
-                                            componentCount: previous.componentCount, largest: previous.largest,
-                                            components: previous.components, changed: false)
+                        snapshot = Snapshot(
+                            threshold: tau, foregroundCount: previous.foregroundCount,
+                            componentCount: previous.componentCount, largest: previous.largest,
+                            components: previous.components, changed: false)
                     } else {
-                        snapshot = Snapshot(threshold: tau, foregroundCount: grid.activeCount, componentCount: grid.liveCount,
-                                            largest: grid.largest, components: collectComponents ? grid.components : [],
-                                            changed: true)
+                        snapshot = Snapshot(
+                            threshold: tau, foregroundCount: grid.activeCount, componentCount: grid.liveCount,
+                            largest: grid.largest, components: collectComponents ? grid.components : [],
+                            changed: true)
                     }
                     previous = snapshot
                     try body(ti, snapshot)
@@ -308,7 +313,7 @@ struct ComponentLabels {
                     let fy = Float(y)
                     out[root, default: []].append(contentsOf: [
                         Point2f(Float(start), fy), Point2f(Float(start), fy + 1),
-                        Point2f(Float(x + 1), fy), Point2f(Float(x + 1), fy + 1),
+                        Point2f(Float(x + 1), fy), Point2f(Float(x + 1), fy + 1)
                     ])
                     x += 1
                 }

@@ -74,11 +74,15 @@ public struct MapScorer: Sendable {
             let gts = truth.wsolBoxes(mapWidth: map.width, mapHeight: map.height)
             let b = found.largest
             let ious = gts.map { IoU.inclusive(b, $0) }
-            let box = ScoredBox(normalized: BoundingBox(ymin: Double(b.y0) / Double(map.height), xmin: Double(b.x0) / Double(map.width),
-                                                        ymax: Double(b.y1) / Double(map.height), xmax: Double(b.x1) / Double(map.width)),
-                                polygon: [SIMD2(Double(b.x0), Double(b.y0)), SIMD2(Double(b.x1), Double(b.y0)),
-                                          SIMD2(Double(b.x1), Double(b.y1)), SIMD2(Double(b.x0), Double(b.y1))],
-                                ious: ious)
+            let box = ScoredBox(
+                normalized: BoundingBox(
+                    ymin: Double(b.y0) / Double(map.height), xmin: Double(b.x0) / Double(map.width),
+                    ymax: Double(b.y1) / Double(map.height), xmax: Double(b.x1) / Double(map.width)),
+                polygon: [
+                    SIMD2(Double(b.x0), Double(b.y0)), SIMD2(Double(b.x1), Double(b.y0)),
+                    SIMD2(Double(b.x1), Double(b.y1)), SIMD2(Double(b.x0), Double(b.y1))
+                ],
+                ious: ious)
             let empty = !bytes.contains { Int($0) > cutoff }
             return ScoredMap(boxes: [box], noBox: empty ? .nothingAboveThreshold : nil, ruleIoU: ious.max() ?? 0, sweep: sweep)
         }

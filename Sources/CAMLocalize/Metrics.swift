@@ -134,15 +134,19 @@ public struct MetricsAccumulator: Sendable {
     public mutating func add(_ e: SampleEvaluation) throws {
         let n = configuration.thresholds.count
         guard e.sweep.single.count == singleCounts.count, e.sweep.multi.count == multiCounts.count,
-              (e.sweep.single + e.sweep.multi).allSatisfy({ $0.count == n }) else {
+            (e.sweep.single + e.sweep.multi).allSatisfy({ $0.count == n })
+        else {
             throw CAMError("metrics", "sample '\(e.sampleID)': its sweep does not match the configuration (\(n) thresholds)")
         }
         count += 1
         iouSum += e.ruleIoU
         let located = e.ruleIoU >= configuration.boxAccIoU
         if located { gtKnown += 1 }
-        var c = classes[e.label] ?? ClassAccumulator(single: [Int32](repeating: 0, count: n),
-                                                     multi: configuration.iouThresholds.map { _ in [Int32](repeating: 0, count: n) })
+        var c =
+            classes[e.label]
+            ?? ClassAccumulator(
+                single: [Int32](repeating: 0, count: n),
+                multi: configuration.iouThresholds.map { _ in [Int32](repeating: 0, count: n) })
         c.count += 1
         c.iouSum += e.ruleIoU
         if located { c.gtKnown += 1 }
@@ -238,8 +242,9 @@ public struct MetricsAccumulator: Sendable {
             }
             let n = Double(Swift.max(1, truths.count))
             let acc = hits.map { Double($0) * 100.0 / n }
-            return BaselineMetrics(name: name, box: box, meanIoU: iouSum / n, accuracy: acc,
-                                   accuracyMean: acc.reduce(0, +) / Double(acc.count))
+            return BaselineMetrics(
+                name: name, box: box, meanIoU: iouSum / n, accuracy: acc,
+                accuracyMean: acc.reduce(0, +) / Double(acc.count))
         }
     }
 }

@@ -13,8 +13,10 @@ public struct MetricsFile: Codable, Sendable {
     public var maps: String?
     public var results: [LocalizationMetrics]
 
-    public init(dataset: String, datasetName: String, samples: Int, evaluationProtocol: EvaluationProtocol, boxRule: String,
-                iou: IoUMode, thresholdCount: Int, model: String?, maps: String?, results: [LocalizationMetrics]) {
+    public init(
+        dataset: String, datasetName: String, samples: Int, evaluationProtocol: EvaluationProtocol, boxRule: String,
+        iou: IoUMode, thresholdCount: Int, model: String?, maps: String?, results: [LocalizationMetrics]
+    ) {
         self.dataset = dataset
         self.datasetName = datasetName
         self.samples = samples

@@ -32,8 +32,9 @@ public struct SweepConfiguration: Sendable, Hashable, Codable {
 
     /// wsolevaluation's defaults: `np.arange(0, 1, interval)`, IoU 0.3 / 0.5 / 0.7, MaxBoxAcc at 0.5.
     public static func standard(_ p: EvaluationProtocol, interval: Double = 0.001) throws -> SweepConfiguration {
-        SweepConfiguration(evaluationProtocol: p, thresholds: try WSOLProtocol.thresholds(interval: interval),
-                           iouThresholds: [0.3, 0.5, 0.7], boxAccIoU: 0.5)
+        SweepConfiguration(
+            evaluationProtocol: p, thresholds: try WSOLProtocol.thresholds(interval: interval),
+            iouThresholds: [0.3, 0.5, 0.7], boxAccIoU: 0.5)
     }
 
     public init(evaluationProtocol: EvaluationProtocol, thresholds: [Double], iouThresholds: [Double], boxAccIoU: Double) {
@@ -117,7 +118,9 @@ public struct ScoreMap: Sendable {
         guard array.shape.count == 2 || (array.shape.count == 3 && (array.shape[0] == 1 || array.shape[2] == 1)) else {
             throw CAMError("score map", "expected a 2-D array (H x W), got shape \(array.shape)", path: source)
         }
-        let (h, w) = array.shape.count == 2 ? (array.shape[0], array.shape[1])
+        let (h, w) =
+            array.shape.count == 2
+            ? (array.shape[0], array.shape[1])
             : (array.shape[0] == 1 ? (array.shape[1], array.shape[2]) : (array.shape[0], array.shape[1]))
         let values: [Double] = array.dtype == .float64 ? try array.scalars(as: Double.self) : array.floatValues().map(Double.init)
         try self.init(width: w, height: h, values: values)
@@ -144,8 +147,9 @@ public struct GroundTruth: Sendable, Hashable {
     /// wsolevaluation's ground truth at a `width` x `height` map: the integer boxes resized.
     public func wsolBoxes(mapWidth: Int, mapHeight: Int) -> [PixelBox] {
         boxes.map {
-            WSOLProtocol.resizeBox(WSOLProtocol.pixelBox($0, width: imageWidth, height: imageHeight),
-                                   from: (imageWidth, imageHeight), to: (mapWidth, mapHeight))
+            WSOLProtocol.resizeBox(
+                WSOLProtocol.pixelBox($0, width: imageWidth, height: imageHeight),
+                from: (imageWidth, imageHeight), to: (mapWidth, mapHeight))
         }
     }
 }

@@ -44,8 +44,10 @@ public struct SampleRecord: Sendable, Equatable, Codable {
         case index, id, label, className, width, height, truth = "boxes", predictions, probabilities, mapFile
     }
 
-    public init(index: Int, id: String, label: Int, className: String, width: Int, height: Int, truth: [BoundingBox],
-                predictions: [Int]? = nil, probabilities: [Double]? = nil, mapFile: String? = nil, maps: [MapRecord] = []) {
+    public init(
+        index: Int, id: String, label: Int, className: String, width: Int, height: Int, truth: [BoundingBox],
+        predictions: [Int]? = nil, probabilities: [Double]? = nil, mapFile: String? = nil, maps: [MapRecord] = []
+    ) {
         self.index = index; self.id = id; self.label = label; self.className = className
         self.width = width; self.height = height; self.truth = truth
         self.predictions = predictions; self.probabilities = probabilities; self.mapFile = mapFile; self.maps = maps
@@ -94,23 +96,24 @@ public final class ResultStore: Sendable {
             queue = try DatabaseQueue(path: url.path, configuration: config)
             if readOnly { return }
             try queue.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-                    CREATE TABLE IF NOT EXISTS sample (
-                        idx INTEGER PRIMARY KEY NOT NULL, id TEXT NOT NULL, label INTEGER NOT NULL, class_name TEXT NOT NULL,
-                        width INTEGER NOT NULL, height INTEGER NOT NULL, truth TEXT NOT NULL,
-                        predictions TEXT, probabilities TEXT, map_file TEXT);
-                    CREATE TABLE IF NOT EXISTS result (
-                        sample_idx INTEGER NOT NULL REFERENCES sample(idx), method TEXT NOT NULL, layer TEXT NOT NULL,
-                        class_index INTEGER NOT NULL, rule_iou REAL NOT NULL, no_box TEXT, box_count INTEGER NOT NULL,
-                        single BLOB NOT NULL, multi BLOB NOT NULL,
-                        PRIMARY KEY (sample_idx, method, layer));
-                    CREATE TABLE IF NOT EXISTS box (
-                        sample_idx INTEGER NOT NULL, method TEXT NOT NULL, layer TEXT NOT NULL, box_index INTEGER NOT NULL,
-                        ymin REAL NOT NULL, xmin REAL NOT NULL, ymax REAL NOT NULL, xmax REAL NOT NULL,
-                        polygon TEXT NOT NULL, ious TEXT NOT NULL, best_iou REAL NOT NULL,
-                        PRIMARY KEY (sample_idx, method, layer, box_index));
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                        CREATE TABLE IF NOT EXISTS sample (
+                            idx INTEGER PRIMARY KEY NOT NULL, id TEXT NOT NULL, label INTEGER NOT NULL, class_name TEXT NOT NULL,
+                            width INTEGER NOT NULL, height INTEGER NOT NULL, truth TEXT NOT NULL,
+                            predictions TEXT, probabilities TEXT, map_file TEXT);
+                        CREATE TABLE IF NOT EXISTS result (
+                            sample_idx INTEGER NOT NULL REFERENCES sample(idx), method TEXT NOT NULL, layer TEXT NOT NULL,
+                            class_index INTEGER NOT NULL, rule_iou REAL NOT NULL, no_box TEXT, box_count INTEGER NOT NULL,
+                            single BLOB NOT NULL, multi BLOB NOT NULL,
+                            PRIMARY KEY (sample_idx, method, layer));
+                        CREATE TABLE IF NOT EXISTS box (
+                            sample_idx INTEGER NOT NULL, method TEXT NOT NULL, layer TEXT NOT NULL, box_index INTEGER NOT NULL,
+                            ymin REAL NOT NULL, xmin REAL NOT NULL, ymax REAL NOT NULL, xmax REAL NOT NULL,
+                            polygon TEXT NOT NULL, ious TEXT NOT NULL, best_iou REAL NOT NULL,
+                            PRIMARY KEY (sample_idx, method, layer, box_index));
+                        """)
             }
         } catch {
             throw Self.wrap(error, url, "cannot open the results database")
@@ -127,28 +130,33 @@ public final class ResultStore: Sendable {
 
     /// A stored setting.
     public func setting(_ key: String) throws -> String? {
-        do { return try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM run WHERE key = ?", arguments: [key]) } }
-        catch { throw Self.wrap(error, url, "cannot read the run settings") }
+        do { return try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM run WHERE key = ?", arguments: [key]) } } catch {
+            throw Self.wrap(error, url, "cannot read the run settings")
+        }
     }
 
     public func setSetting(_ key: String, _ value: String) throws {
-        do { try queue.write { db in try db.execute(sql: "INSERT OR REPLACE INTO run (key, value) VALUES (?, ?)", arguments: [key, value]) } }
-        catch { throw Self.wrap(error, url, "cannot write the run settings") }
+        do { try queue.write { db in try db.execute(sql: "INSERT OR REPLACE INTO run (key, value) VALUES (?, ?)", arguments: [key, value]) } } catch {
+            throw Self.wrap(error, url, "cannot write the run settings")
+        }
     }
 
     /// Dataset indices of the samples already stored.
     public func doneSampleIndices() throws -> Set<Int> {
-        do { return Set(try queue.read { db in try Int.fetchAll(db, sql: "SELECT idx FROM sample") }) }
-        catch { throw Self.wrap(error, url, "cannot read the stored samples") }
+        do { return Set(try queue.read { db in try Int.fetchAll(db, sql: "SELECT idx FROM sample") }) } catch {
+            throw Self.wrap(error, url, "cannot read the stored samples")
+        }
     }
 
     /// Rows in `sample`, `result` and `box`.
     public func counts() throws -> (samples: Int, results: Int, boxes: Int) {
         do {
             return try queue.read { db in
-                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sample") ?? 0,
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result") ?? 0,
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM box") ?? 0)
+                (
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sample") ?? 0,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result") ?? 0,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM box") ?? 0
+                )
             }
         } catch { throw Self.wrap(error, url, "cannot count the stored results") }
     }
@@ -160,28 +168,40 @@ public final class ResultStore: Sendable {
         do {
             try queue.write { db in
                 for s in samples {
-                    try db.execute(sql: """
-                        INSERT INTO sample (idx, id, label, class_name, width, height, truth, predictions, probabilities, map_file)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [s.index, s.id, s.label, s.className, s.width, s.height, try json(s.truth),
-                                         try s.predictions.map(json), try s.probabilities.map(json), s.mapFile])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO sample (idx, id, label, class_name, width, height, truth, predictions, probabilities, map_file)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            s.index, s.id, s.label, s.className, s.width, s.height, try json(s.truth),
+                            try s.predictions.map(json), try s.probabilities.map(json), s.mapFile
+                        ])
                     for m in s.maps {
                         guard let sweep = m.scored.sweep else {
                             throw CAMError("results", "sample '\(s.id)' \(m.method)/\(m.layer): no threshold sweep to store", kind: .internal)
                         }
                         let single = sweep.single.reduce(into: Data()) { $0.append($1.data) }
                         let multi = sweep.multi.reduce(into: Data()) { $0.append($1.data) }
-                        try db.execute(sql: """
-                            INSERT INTO result (sample_idx, method, layer, class_index, rule_iou, no_box, box_count, single, multi)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """, arguments: [s.index, m.method, m.layer, m.classIndex, m.scored.ruleIoU, m.scored.noBox?.rawValue,
-                                             m.scored.boxes.count, single, multi])
+                        try db.execute(
+                            sql: """
+                                INSERT INTO result (sample_idx, method, layer, class_index, rule_iou, no_box, box_count, single, multi)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                """,
+                            arguments: [
+                                s.index, m.method, m.layer, m.classIndex, m.scored.ruleIoU, m.scored.noBox?.rawValue,
+                                m.scored.boxes.count, single, multi
+                            ])
                         for (k, b) in m.scored.boxes.enumerated() {
-                            try db.execute(sql: """
-                                INSERT INTO box (sample_idx, method, layer, box_index, ymin, xmin, ymax, xmax, polygon, ious, best_iou)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                                """, arguments: [s.index, m.method, m.layer, k, b.normalized.ymin, b.normalized.xmin, b.normalized.ymax,
-                                                 b.normalized.xmax, try json(b.polygon), try json(b.ious), b.ious.max() ?? 0])
+                            try db.execute(
+                                sql: """
+                                    INSERT INTO box (sample_idx, method, layer, box_index, ymin, xmin, ymax, xmax, polygon, ious, best_iou)
+                                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    """,
+                                arguments: [
+                                    s.index, m.method, m.layer, k, b.normalized.ymin, b.normalized.xmin, b.normalized.ymax,
+                                    b.normalized.xmax, try json(b.polygon), try json(b.ious), b.ious.max() ?? 0
+                                ])
                         }
                     }
                 }
@@ -198,16 +218,20 @@ public final class ResultStore: Sendable {
             return try queue.read { db in
                 var settings: [String: String] = [:]
                 if let json = try String.fetchOne(db, sql: "SELECT value FROM run WHERE key = 'config'"),
-                   let decoded = try? Self.decode([String: String].self, json) {
+                    let decoded = try? Self.decode([String: String].self, json)
+                {
                     settings = decoded
                 }
                 var samples: [SampleRecord] = []
                 var position: [Int: Int] = [:]
                 /// Where each (sample, method/layer) sits in its sample's `maps`.
                 var mapPosition: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT idx, id, label, class_name, width, height, truth, predictions, probabilities, map_file FROM sample ORDER BY idx
-                    """) {
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT idx, id, label, class_name, width, height, truth, predictions, probabilities, map_file FROM sample ORDER BY idx
+                        """)
+                {
                     let predictions: String? = row["predictions"], probabilities: String? = row["probabilities"]
                     let s = SampleRecord(
                         index: row["idx"], id: row["id"], label: row["label"], className: row["class_name"], width: row["width"],
@@ -221,21 +245,28 @@ public final class ResultStore: Sendable {
                 for row in try Row.fetchAll(db, sql: "SELECT sample_idx, method, layer, class_index, rule_iou, no_box FROM result") {
                     guard let p = position[row["sample_idx"]] else { continue }
                     let noBox: String? = row["no_box"]
-                    let m = MapRecord(method: row["method"], layer: row["layer"], classIndex: row["class_index"],
-                                      scored: ScoredMap(boxes: [], noBox: noBox.flatMap(NoBoxReason.init(rawValue:)),
-                                                        ruleIoU: row["rule_iou"], sweep: nil))
+                    let m = MapRecord(
+                        method: row["method"], layer: row["layer"], classIndex: row["class_index"],
+                        scored: ScoredMap(
+                            boxes: [], noBox: noBox.flatMap(NoBoxReason.init(rawValue:)),
+                            ruleIoU: row["rule_iou"], sweep: nil))
                     mapPosition["\(p) \(SampleRecord.key(method: m.method, layer: m.layer))"] = samples[p].maps.count
                     samples[p].maps.append(m)
                 }
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT sample_idx, method, layer, ymin, xmin, ymax, xmax, polygon, ious FROM box
-                    ORDER BY sample_idx, method, layer, box_index
-                    """) {
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT sample_idx, method, layer, ymin, xmin, ymax, xmax, polygon, ious FROM box
+                        ORDER BY sample_idx, method, layer, box_index
+                        """)
+                {
                     guard let p = position[row["sample_idx"]],
-                          let q = mapPosition["\(p) \(SampleRecord.key(method: row["method"], layer: row["layer"]))"] else { continue }
-                    let box = ScoredBox(normalized: BoundingBox(ymin: row["ymin"], xmin: row["xmin"], ymax: row["ymax"], xmax: row["xmax"]),
-                                        polygon: (try? Self.decode([SIMD2<Double>].self, row["polygon"])) ?? [],
-                                        ious: (try? Self.decode([Double].self, row["ious"])) ?? [])
+                        let q = mapPosition["\(p) \(SampleRecord.key(method: row["method"], layer: row["layer"]))"]
+                    else { continue }
+                    let box = ScoredBox(
+                        normalized: BoundingBox(ymin: row["ymin"], xmin: row["xmin"], ymax: row["ymax"], xmax: row["xmax"]),
+                        polygon: (try? Self.decode([SIMD2<Double>].self, row["polygon"])) ?? [],
+                        ious: (try? Self.decode([Double].self, row["ious"])) ?? [])
                     samples[p].maps[q].scored.boxes.append(box)
                 }
                 return (settings, samples)
@@ -257,16 +288,19 @@ public final class ResultStore: Sendable {
         let bytesPer = (n + 63) / 64 * 8
         do {
             return try queue.read { db in
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT s.idx, s.id, s.label, s.truth, s.predictions, r.rule_iou, r.single, r.multi
-                    FROM result r JOIN sample s ON s.idx = r.sample_idx
-                    WHERE r.method = ? AND r.layer = ? ORDER BY s.idx
-                    """, arguments: [method, layer])
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT s.idx, s.id, s.label, s.truth, s.predictions, r.rule_iou, r.single, r.multi
+                        FROM result r JOIN sample s ON s.idx = r.sample_idx
+                        WHERE r.method = ? AND r.layer = ? ORDER BY s.idx
+                        """, arguments: [method, layer])
                 return try rows.map { row in
                     let id: String = row["id"]
                     func bits(_ data: Data, _ count: Int) throws -> [BitSet] {
                         guard data.count == count * bytesPer else {
-                            throw CAMError("results", "sample '\(id)': stored sweep has \(data.count) bytes, expected \(count * bytesPer) (\(n) thresholds)")
+                            throw CAMError(
+                                "results", "sample '\(id)': stored sweep has \(data.count) bytes, expected \(count * bytesPer) (\(n) thresholds)")
                         }
                         return try (0..<count).map { k in
                             guard let b = BitSet(count: n, data: data.subdata(in: (k * bytesPer)..<((k + 1) * bytesPer))) else {

@@ -67,16 +67,18 @@ public enum WSOLProtocol {
     /// `resize_bbox`: integer `x0y0x1y1` in a `from` (width, height) image scaled to `to`, truncated.
     public static func resizeBox(_ box: PixelBox, from: (width: Int, height: Int), to: (width: Int, height: Int)) -> PixelBox {
         func scale(_ v: Int, _ new: Int, _ old: Int) -> Int { Int((Double(v) * Double(new) / Double(old)).rounded(.towardZero)) }
-        return PixelBox(x0: scale(box.x0, to.width, from.width), y0: scale(box.y0, to.height, from.height),
-                        x1: scale(box.x1, to.width, from.width), y1: scale(box.y1, to.height, from.height))
+        return PixelBox(
+            x0: scale(box.x0, to.width, from.width), y0: scale(box.y0, to.height, from.height),
+            x1: scale(box.x1, to.width, from.width), y1: scale(box.y1, to.height, from.height))
     }
 
     /// The integer pixel box a normalised box was made from (`x0 / width`, ...): each coordinate
     /// times the size, rounded to the nearest integer (exact for boxes read from wsolevaluation's
     /// integer `localization.txt`).
     public static func pixelBox(_ box: BoundingBox, width: Int, height: Int) -> PixelBox {
-        PixelBox(x0: Int((box.xmin * Double(width)).rounded()), y0: Int((box.ymin * Double(height)).rounded()),
-                 x1: Int((box.xmax * Double(width)).rounded()), y1: Int((box.ymax * Double(height)).rounded()))
+        PixelBox(
+            x0: Int((box.xmin * Double(width)).rounded()), y0: Int((box.ymin * Double(height)).rounded()),
+            x1: Int((box.xmax * Double(width)).rounded()), y1: Int((box.ymax * Double(height)).rounded()))
     }
 
     /// The integer cut-off `int(t * max(bytes))` of each threshold.
@@ -115,8 +117,10 @@ public enum WSOLProtocol {
 
     /// `compute_bboxes_from_scoremaps`: the boxes at each threshold (each list non-empty), tracing
     /// contours once per distinct cut-off.
-    public static func boxesAtThresholds(bytes: [UInt8], width: Int, height: Int, thresholds: [Double],
-                                         multiContour: Bool) throws -> [[PixelBox]] {
+    public static func boxesAtThresholds(
+        bytes: [UInt8], width: Int, height: Int, thresholds: [Double],
+        multiContour: Bool
+    ) throws -> [[PixelBox]] {
         let maxByte = bytes.max() ?? 0
         var cache: [Int: [PixelBox]] = [:]
         return try cutoffs(thresholds, maxByte: maxByte).map { c in

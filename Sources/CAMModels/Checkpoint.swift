@@ -29,8 +29,10 @@ public struct Checkpoint {
     /// Free-form training progress (epoch, step, ...), stored as metadata strings.
     public var progress: [String: String] = [:]
 
-    public init(info: ModelInfo, modelState: [String: Tensor], optimizerState: [String: Tensor] = [:],
-                rngState: [UInt8]? = nil, progress: [String: String] = [:]) {
+    public init(
+        info: ModelInfo, modelState: [String: Tensor], optimizerState: [String: Tensor] = [:],
+        rngState: [UInt8]? = nil, progress: [String: String] = [:]
+    ) {
         self.info = info
         self.modelState = modelState
         self.optimizerState = optimizerState
@@ -46,8 +48,10 @@ public struct Checkpoint {
         var tensors: [(String, Tensor)] = modelState.map { ("model.\($0.key)", $0.value) }
         tensors += optimizerState.map { ("optimizer.\($0.key)", $0.value) }
         if let rngState { tensors.append(("rng.torch", try Tensor(rngState, shape: [rngState.count]))) }
-        var metadata = ["camkit.format": Self.formatTag,
-                        "camkit.info": String(decoding: try JSONEncoder().encode(info), as: UTF8.self)]
+        var metadata = [
+            "camkit.format": Self.formatTag,
+            "camkit.info": String(decoding: try JSONEncoder().encode(info), as: UTF8.self)
+        ]
         for (k, v) in progress { metadata["camkit.progress.\(k)"] = v }
         try SafeTensors.write(tensors, metadata: metadata, to: url)
     }
@@ -69,9 +73,13 @@ public struct Checkpoint {
             throw ModelError.incompatibleWeights(file: source, reason: "unreadable camkit.info metadata: \(error)")
         }
         for (key, t) in file.tensors {
-            if key.hasPrefix("model.") { modelState[String(key.dropFirst(6))] = t }
-            else if key.hasPrefix("optimizer.") { optimizerState[String(key.dropFirst(10))] = t }
-            else if key == "rng.torch" { rngState = try t.scalars(as: UInt8.self) }
+            if key.hasPrefix("model.") {
+                modelState[String(key.dropFirst(6))] = t
+            } else if key.hasPrefix("optimizer.") {
+                optimizerState[String(key.dropFirst(10))] = t
+            } else if key == "rng.torch" {
+                rngState = try t.scalars(as: UInt8.self)
+            }
         }
         for (k, v) in file.metadata where k.hasPrefix("camkit.progress.") {
             progress[String(k.dropFirst("camkit.progress.".count))] = v

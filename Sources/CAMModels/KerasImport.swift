@@ -15,7 +15,8 @@ public enum KerasImport {
             throw ModelError.incompatibleWeights(
                 file: url.path, reason: "the file has no Dense head (a weights-only backbone); give --classes to add a fresh one")
         }
-        var spec = try arch.map { try ResNetSpec.named($0, classes: classes ?? head?.units ?? 1000) }
+        var spec =
+            try arch.map { try ResNetSpec.named($0, classes: classes ?? head?.units ?? 1000) }
             ?? inferSpec(weights, classes: classes)
         if let head, classes == nil || classes == head.units {
             spec.headName = head.layerName
@@ -33,8 +34,9 @@ public enum KerasImport {
 
     /// Infers a Keras ResNet spec from the layer names and kernel shapes.
     public static func inferSpec(_ weights: KerasWeights, classes: Int?) throws -> ResNetSpec {
-        let names = Set(weights.layers.map(\.name) + weights.flattenedLayers.map(\.name)
-            + (weights.modelConfig?.allLayers.map(\.name) ?? []))
+        let names = Set(
+            weights.layers.map(\.name) + weights.flattenedLayers.map(\.name)
+                + (weights.modelConfig?.allLayers.map(\.name) ?? []))
         var blocks: [Int] = []
         var widths: [Int] = []
         for stage in 2... {

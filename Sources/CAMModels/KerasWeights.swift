@@ -87,7 +87,7 @@ public enum KerasWeightsError: Error, CustomStringConvertible, Sendable, Equatab
         case .truncated(let file, let detail): self = .truncated(file: file, detail: detail)
         case .cannotOpen(let file, let detail): self = .unreadable(file: file, detail: detail)
         case .missingObject(let file, _), .wrongObjectKind(let file, _, _, _), .missingAttribute(let file, _, _),
-             .unsupportedType(let file, _, _), .readFailed(let file, _, _), .closed(let file):
+            .unsupportedType(let file, _, _), .readFailed(let file, _, _), .closed(let file):
             self = .unreadable(file: file, detail: error.description)
         }
     }
@@ -169,8 +169,9 @@ public struct KerasLayer: Sendable {
     public func tensor(_ name: String, expectedShape: [Int]? = nil) throws -> Tensor {
         let w = try weight(name)
         if let expectedShape, w.shape != expectedShape {
-            throw KerasWeightsError.shapeMismatch(file: file, layer: self.name, weight: name,
-                                                  expected: expectedShape, found: w.shape, note: "")
+            throw KerasWeightsError.shapeMismatch(
+                file: file, layer: self.name, weight: name,
+                expected: expectedShape, found: w.shape, note: "")
         }
         return w.value
     }
@@ -183,8 +184,9 @@ public struct KerasLayer: Sendable {
         let expectedHWIO = expectedOIHW.flatMap { $0.count == 4 ? KerasConversion.hwioShape(fromOIHW: $0) : nil }
         if found.count != 4 || (expectedHWIO != nil && found != expectedHWIO!) {
             let note = expectedOIHW.map { "Keras conv kernels are HWIO; OIHW \($0)" } ?? "a conv kernel is 4-D HWIO"
-            throw KerasWeightsError.shapeMismatch(file: file, layer: name, weight: "kernel",
-                                                  expected: expectedHWIO ?? [], found: found, note: note)
+            throw KerasWeightsError.shapeMismatch(
+                file: file, layer: name, weight: "kernel",
+                expected: expectedHWIO ?? [], found: found, note: note)
         }
         return try KerasConversion.convKernelToOIHW(w.value)
     }
@@ -196,8 +198,9 @@ public struct KerasLayer: Sendable {
         let expectedInOut = expectedOutIn.flatMap { $0.count == 2 ? [$0[1], $0[0]] : nil }
         if found.count != 2 || (expectedInOut != nil && found != expectedInOut!) {
             let note = expectedOutIn.map { "Keras dense kernels are [in, out]; [out, in] \($0)" } ?? "a dense kernel is 2-D [in, out]"
-            throw KerasWeightsError.shapeMismatch(file: file, layer: name, weight: "kernel",
-                                                  expected: expectedInOut ?? [], found: found, note: note)
+            throw KerasWeightsError.shapeMismatch(
+                file: file, layer: name, weight: "kernel",
+                expected: expectedInOut ?? [], found: found, note: note)
         }
         return try KerasConversion.denseKernelToOutIn(w.value)
     }
@@ -208,10 +211,11 @@ public struct KerasLayer: Sendable {
             if optional && !hasWeight(n) { return nil }
             return try tensor(n, expectedShape: channels.map { [$0] })
         }
-        return KerasBatchNorm(gamma: try get("gamma", optional: true), beta: try get("beta", optional: true),
-                              movingMean: try get("moving_mean", optional: false)!,
-                              movingVariance: try get("moving_variance", optional: false)!,
-                              epsilon: config?["epsilon"]?.numberValue)
+        return KerasBatchNorm(
+            gamma: try get("gamma", optional: true), beta: try get("beta", optional: true),
+            movingMean: try get("moving_mean", optional: false)!,
+            movingVariance: try get("moving_variance", optional: false)!,
+            epsilon: config?["epsilon"]?.numberValue)
     }
 }
 
@@ -221,8 +225,9 @@ public enum KerasConversion {
     public static func convKernelToOIHW(_ hwio: Tensor) throws -> Tensor {
         let shape = hwio.shape
         guard shape.count == 4 else {
-            throw KerasWeightsError.shapeMismatch(file: "", layer: "", weight: "conv kernel", expected: [],
-                                                  found: shape, note: "a conv kernel is 4-D HWIO")
+            throw KerasWeightsError.shapeMismatch(
+                file: "", layer: "", weight: "conv kernel", expected: [],
+                found: shape, note: "a conv kernel is 4-D HWIO")
         }
         return try hwio.permute([3, 2, 0, 1]).contiguous()
     }
@@ -231,8 +236,9 @@ public enum KerasConversion {
     public static func denseKernelToOutIn(_ kernel: Tensor) throws -> Tensor {
         let shape = kernel.shape
         guard shape.count == 2 else {
-            throw KerasWeightsError.shapeMismatch(file: "", layer: "", weight: "dense kernel", expected: [],
-                                                  found: shape, note: "a dense kernel is 2-D [in, out]")
+            throw KerasWeightsError.shapeMismatch(
+                file: "", layer: "", weight: "dense kernel", expected: [],
+                found: shape, note: "a dense kernel is 2-D [in, out]")
         }
         return try kernel.transposed(0, 1).contiguous()
     }
@@ -318,8 +324,9 @@ public struct KerasModelConfig: Sendable {
         guard let name = entry["name"]?.stringValue ?? config["name"]?.stringValue else {
             throw KerasWeightsError.badModelConfig(file: file, detail: "a \(className) layer without a name")
         }
-        return KerasLayerConfig(name: name, className: className, config: config,
-                                layers: try layerList(config, file: file))
+        return KerasLayerConfig(
+            name: name, className: className, config: config,
+            layers: try layerList(config, file: file))
     }
 
     /// Every layer, nested ones included, depth first.
@@ -358,8 +365,9 @@ public struct KerasModelConfig: Sendable {
                 if later.className == "Activation", let a = later.activation { activation = a; break }
             }
         }
-        return KerasDenseHead(layerName: dense.name, units: units, activation: activation,
-                              useBias: dense.config["use_bias"]?.boolValue ?? true)
+        return KerasDenseHead(
+            layerName: dense.name, units: units, activation: activation,
+            useBias: dense.config["use_bias"]?.boolValue ?? true)
     }
 
     static func activationName(_ value: KerasJSON?) -> String? {
@@ -423,7 +431,8 @@ public struct KerasWeights: Sendable {
                 weightsGroup = root
             } else if root.contains("layers") || root.contains("vars") {
                 throw KerasWeightsError.notKerasWeights(
-                    file: file, detail: "this is Keras 3's native .weights.h5 format (layers/<name>/vars/<i>), which is not supported; "
+                    file: file,
+                    detail: "this is Keras 3's native .weights.h5 format (layers/<name>/vars/<i>), which is not supported; "
                         + "save with model.save('x.h5') or load it in Keras and save_weights to a legacy .h5")
             } else {
                 throw KerasWeightsError.notKerasWeights(
@@ -463,12 +472,16 @@ public struct KerasWeights: Sendable {
                         throw KerasWeightsError.notKerasWeights(
                             file: file, detail: "layer '\(name)' lists weight '\(weightName)' but \(group.path(of: weightName)) does not exist")
                     }
-                    weights.append(KerasWeight(name: KerasWeight.shortName(weightName), kerasName: weightName,
-                                               value: try group.readTensor(weightName)))
+                    weights.append(
+                        KerasWeight(
+                            name: KerasWeight.shortName(weightName), kerasName: weightName,
+                            value: try group.readTensor(weightName)))
                 }
                 let config = configs.first { $0.name == name }
-                layers.append(KerasLayer(file: file, name: name, className: config?.className,
-                                         config: config?.config, weights: weights))
+                layers.append(
+                    KerasLayer(
+                        file: file, name: name, className: config?.className,
+                        config: config?.config, weights: weights))
             }
             self.layers = layers
         } catch let error as HDF5Error {
@@ -509,8 +522,10 @@ public struct KerasWeights: Sendable {
             let order = inner.map(\.name).filter { grouped[$0] != nil } + owners.filter { o in !inner.contains { $0.name == o } }
             for owner in order {
                 let config = inner.first { $0.name == owner }
-                out.append(KerasLayer(file: file, name: owner, className: config?.className,
-                                      config: config?.config, weights: grouped[owner] ?? []))
+                out.append(
+                    KerasLayer(
+                        file: file, name: owner, className: config?.className,
+                        config: config?.config, weights: grouped[owner] ?? []))
             }
         }
         return out
@@ -523,8 +538,9 @@ public struct KerasWeights: Sendable {
         if let layer = layers.first(where: { $0.name == name }) { return layer }
         if let layer = flattenedLayers.first(where: { $0.name == name }) { return layer }
         let candidates = Set(layers.map(\.name) + flattenedLayers.map(\.name))
-        throw KerasWeightsError.missingLayer(file: file, layer: name,
-                                             suggestions: KerasWeights.closest(to: name, in: Array(candidates)))
+        throw KerasWeightsError.missingLayer(
+            file: file, layer: name,
+            suggestions: KerasWeights.closest(to: name, in: Array(candidates)))
     }
 
     /// The classification head from model_config; for weights-only files, the last layer whose
@@ -532,7 +548,8 @@ public struct KerasWeights: Sendable {
     public var denseHead: KerasDenseHead? {
         if let modelConfig { return modelConfig.denseHead }
         guard let layer = flattenedLayers.last(where: { ($0.weights.first { $0.name == "kernel" }?.shape.count ?? 0) == 2 }),
-              let kernel = try? layer.weight("kernel") else { return nil }
+            let kernel = try? layer.weight("kernel")
+        else { return nil }
         return KerasDenseHead(layerName: layer.name, units: kernel.shape[1], activation: nil, useBias: layer.hasWeight("bias"))
     }
 
@@ -555,8 +572,9 @@ public struct KerasWeights: Sendable {
         func list(_ attribute: String) throws -> [String] {
             let value = try h5.attribute(attribute, at: path)
             guard let list = value.stringList else {
-                throw HDF5Error.unsupportedType(file: h5.filePath, path: "\(path) attribute '\(attribute)'",
-                                                detail: "expected a list of names, found \(value)")
+                throw HDF5Error.unsupportedType(
+                    file: h5.filePath, path: "\(path) attribute '\(attribute)'",
+                    detail: "expected a list of names, found \(value)")
             }
             return list
         }

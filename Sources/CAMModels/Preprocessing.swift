@@ -17,7 +17,8 @@ public enum Preprocessing: String, Codable, Sendable, CaseIterable {
     /// Turns HWC uint8 RGB pixels [H, W, 3] into a [3, size, size] float tensor.
     public func apply(pixels: Tensor, size: Int) throws -> Tensor {
         let chw = try pixels.to(.float32).permute([2, 0, 1]).unsqueeze(0)
-        let resized = try (chw.shape[2] == size && chw.shape[3] == size)
+        let resized =
+            try (chw.shape[2] == size && chw.shape[3] == size)
             ? chw
             : Functional.interpolate(chw, size: (size, size), mode: .bilinear, alignCorners: false)
         let x = try resized[0]

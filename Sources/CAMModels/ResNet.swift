@@ -30,9 +30,10 @@ public final class ResNet: Module {
         guard spec.classes > 0 else { throw ModelError.invalidSpec("classes must be positive") }
         self.spec = spec
         let keras = spec.layout == .keras
-        stem = try ConvBN(3, spec.stemWidth, kernel: spec.stemKernel, stride: spec.stemStride,
-                          padding: keras ? 0 : spec.stemKernel / 2, bias: keras, eps: spec.batchNormEps,
-                          convName: keras ? "conv1_conv" : "conv1", bnName: keras ? "conv1_bn" : "bn1")
+        stem = try ConvBN(
+            3, spec.stemWidth, kernel: spec.stemKernel, stride: spec.stemStride,
+            padding: keras ? 0 : spec.stemKernel / 2, bias: keras, eps: spec.batchNormEps,
+            convName: keras ? "conv1_conv" : "conv1", bnName: keras ? "conv1_bn" : "bn1")
         var blocks: [ResidualBlock] = []
         var channels = spec.stemWidth
         let expansion = spec.block == .bottleneck ? 4 : 1

@@ -8,8 +8,10 @@ struct ConvBN {
     let bnName: String
     private let foldCache = FoldedConvBN()
 
-    init(_ inC: Int, _ outC: Int, kernel: Int, stride: Int, padding: Int, bias: Bool, eps: Double,
-         convName: String, bnName: String) throws {
+    init(
+        _ inC: Int, _ outC: Int, kernel: Int, stride: Int, padding: Int, bias: Bool, eps: Double,
+        convName: String, bnName: String
+    ) throws {
         conv = try Conv2d(inC, outC, kernelSize: kernel, stride: stride, padding: padding, bias: bias)
         bn = try BatchNorm2d(outC, eps: eps)
         self.convName = convName
@@ -34,8 +36,9 @@ struct ConvBN {
     /// the pass lays out its activations (`tap.channelsLast`).
     func folded(_ x: Tensor, _ tap: TapRecorder) throws -> Tensor {
         let (weight, bias) = try foldCache.parameters(conv, bn, channelsLast: tap.channelsLast)
-        return try Functional.conv2d(x, weight: weight, bias: bias, stride: conv.stride, padding: conv.padding,
-                                     dilation: conv.dilation, groups: conv.groups)
+        return try Functional.conv2d(
+            x, weight: weight, bias: bias, stride: conv.stride, padding: conv.padding,
+            dilation: conv.dilation, groups: conv.groups)
     }
 }
 
@@ -97,27 +100,29 @@ final class ResidualBlock: Module {
         case (.torchvision, .basic):
             units = [
                 try ConvBN(inChannels, planes, kernel: 3, stride: stride, padding: 1, bias: false, eps: eps, convName: "conv1", bnName: "bn1"),
-                try ConvBN(planes, planes, kernel: 3, stride: 1, padding: 1, bias: false, eps: eps, convName: "conv2", bnName: "bn2"),
+                try ConvBN(planes, planes, kernel: 3, stride: 1, padding: 1, bias: false, eps: eps, convName: "conv2", bnName: "bn2")
             ]
         case (.torchvision, .bottleneck):
             units = [
                 try ConvBN(inChannels, planes, kernel: 1, stride: 1, padding: 0, bias: false, eps: eps, convName: "conv1", bnName: "bn1"),
                 try ConvBN(planes, planes, kernel: 3, stride: stride, padding: 1, bias: false, eps: eps, convName: "conv2", bnName: "bn2"),
-                try ConvBN(planes, outC, kernel: 1, stride: 1, padding: 0, bias: false, eps: eps, convName: "conv3", bnName: "bn3"),
+                try ConvBN(planes, outC, kernel: 1, stride: 1, padding: 0, bias: false, eps: eps, convName: "conv3", bnName: "bn3")
             ]
         case (.keras, .bottleneck):
             units = [
                 try ConvBN(inChannels, planes, kernel: 1, stride: stride, padding: 0, bias: true, eps: eps, convName: "_1_conv", bnName: "_1_bn"),
                 try ConvBN(planes, planes, kernel: 3, stride: 1, padding: 1, bias: true, eps: eps, convName: "_2_conv", bnName: "_2_bn"),
-                try ConvBN(planes, outC, kernel: 1, stride: 1, padding: 0, bias: true, eps: eps, convName: "_3_conv", bnName: "_3_bn"),
+                try ConvBN(planes, outC, kernel: 1, stride: 1, padding: 0, bias: true, eps: eps, convName: "_3_conv", bnName: "_3_bn")
             ]
         case (.keras, .basic):
             throw ModelError.invalidSpec("the Keras layout has bottleneck blocks only")
         }
         if needsShortcut {
-            shortcut = spec.layout == .keras
+            shortcut =
+                spec.layout == .keras
                 ? try ConvBN(inChannels, outC, kernel: 1, stride: stride, padding: 0, bias: true, eps: eps, convName: "_0_conv", bnName: "_0_bn")
-                : try ConvBN(inChannels, outC, kernel: 1, stride: stride, padding: 0, bias: false, eps: eps, convName: "downsample.0", bnName: "downsample.1")
+                : try ConvBN(
+                    inChannels, outC, kernel: 1, stride: stride, padding: 0, bias: false, eps: eps, convName: "downsample.0", bnName: "downsample.1")
         } else {
             shortcut = nil
         }

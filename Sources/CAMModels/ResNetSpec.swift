@@ -71,16 +71,18 @@ public struct ResNetSpec: Codable, Sendable, Equatable {
     public static func named(_ name: String, classes: Int) throws -> ResNetSpec {
         let depths: [String: (ResNetBlock, [Int])] = [
             "18": (.basic, [2, 2, 2, 2]), "34": (.basic, [3, 4, 6, 3]), "50": (.bottleneck, [3, 4, 6, 3]),
-            "101": (.bottleneck, [3, 4, 23, 3]), "152": (.bottleneck, [3, 8, 36, 3]),
+            "101": (.bottleneck, [3, 4, 23, 3]), "152": (.bottleneck, [3, 8, 36, 3])
         ]
         let lower = name.lowercased()
         if lower == "small" {
-            return ResNetSpec(layout: .torchvision, block: .basic, blocks: [1, 1, 1, 1], widths: [16, 32, 64, 128],
-                              stemWidth: 16, stemKernel: 3, stemStride: 2, stemPool: true,
-                              stageStrides: [1, 2, 2, 1], classes: classes)
+            return ResNetSpec(
+                layout: .torchvision, block: .basic, blocks: [1, 1, 1, 1], widths: [16, 32, 64, 128],
+                stemWidth: 16, stemKernel: 3, stemStride: 2, stemPool: true,
+                stageStrides: [1, 2, 2, 1], classes: classes)
         }
         if lower.hasPrefix("keras-resnet"), let (block, blocks) = depths[String(lower.dropFirst("keras-resnet".count))],
-           block == .bottleneck {
+            block == .bottleneck
+        {
             return ResNetSpec(layout: .keras, block: block, blocks: blocks, classes: classes, softmaxHead: true)
         }
         if lower.hasPrefix("resnet"), let (block, blocks) = depths[String(lower.dropFirst("resnet".count))] {
@@ -92,7 +94,7 @@ public struct ResNetSpec: Codable, Sendable, Equatable {
     /// Names accepted by `named(_:classes:)`.
     public static let knownArchitectures = [
         "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
-        "keras-resnet50", "keras-resnet101", "keras-resnet152", "small",
+        "keras-resnet50", "keras-resnet101", "keras-resnet152", "small"
     ]
 }
 

@@ -44,8 +44,10 @@ public enum SVGChart {
     }
 
     /// A histogram of `counts` over equal bins of `range`; `marker`: a dashed vertical line (e.g. at IoU 0.5).
-    public static func histogram(counts: [Int], range: ClosedRange<Double> = 0...1, xLabel: String, yLabel: String = "images",
-                                 marker: Double? = nil, label: String) -> String {
+    public static func histogram(
+        counts: [Int], range: ClosedRange<Double> = 0...1, xLabel: String, yLabel: String = "images",
+        marker: Double? = nil, label: String
+    ) -> String {
         let yMax = Double(Swift.max(1, counts.max() ?? 0))
         let yTicks = niceTicks(upTo: yMax).filter { $0 == $0.rounded() }  // whole images
         let frame = Frame(x: range, y: 0...(yTicks.last ?? yMax))
@@ -54,10 +56,20 @@ public enum SVGChart {
         for (i, c) in counts.enumerated() {
             let x0 = frame.px(range.lowerBound + Double(i) * binWidth), x1 = frame.px(range.lowerBound + Double(i + 1) * binWidth)
             let y = frame.py(Double(c))
-            body.append(SVGNode("rect", ["class": "bar", "x": f(x0 + 1), "y": f(y), "width": f(Swift.max(0, x1 - x0 - 2)),
-                                         "height": f(frame.py(0) - y), "fill": palette[0]],
-                                children: [SVGNode("title", text: String(format: "%.2f–%.2f: %d", range.lowerBound + Double(i) * binWidth,
-                                                                        range.lowerBound + Double(i + 1) * binWidth, c))]))
+            body.append(
+                SVGNode(
+                    "rect",
+                    [
+                        "class": "bar", "x": f(x0 + 1), "y": f(y), "width": f(Swift.max(0, x1 - x0 - 2)),
+                        "height": f(frame.py(0) - y), "fill": palette[0]
+                    ],
+                    children: [
+                        SVGNode(
+                            "title",
+                            text: String(
+                                format: "%.2f–%.2f: %d", range.lowerBound + Double(i) * binWidth,
+                                range.lowerBound + Double(i + 1) * binWidth, c))
+                    ]))
         }
         if let marker { body.append(markerLine(frame, at: marker)) }
         return svg(height: top + plotHeight + axisSpace, label: label, body: body)
@@ -65,9 +77,11 @@ public enum SVGChart {
 
     /// A line chart. `yRange` nil: from 0 to a round number above the largest value.
     /// `markBest`: a dot at each series' largest value.
-    public static func lines(_ series: [ChartSeries], xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,
-                             xLabel: String, yLabel: String, integerX: Bool = false, markBest: Bool = false,
-                             marker: Double? = nil, label: String) -> String {
+    public static func lines(
+        _ series: [ChartSeries], xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,
+        xLabel: String, yLabel: String, integerX: Bool = false, markBest: Bool = false,
+        marker: Double? = nil, label: String
+    ) -> String {
         let xs = series.flatMap(\.x).filter(\.isFinite), ys = series.flatMap(\.y).filter(\.isFinite)
         let xr = xRange ?? ((xs.min() ?? 0)...Swift.max((xs.max() ?? 1), (xs.min() ?? 0) + 1))
         let yTicks = yRange.map { niceTicks($0) } ?? niceTicks(upTo: Swift.max(ys.max() ?? 1, 1e-9))
@@ -79,15 +93,22 @@ public enum SVGChart {
         for (i, s) in series.enumerated() {
             let color = s.color ?? palette[i % palette.count]
             let points = zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite }
-            var attributes = ["class": "series", "fill": "none", "stroke": color, "stroke-width": "2", "stroke-linejoin": "round",
-                              "data-series": s.name, "data-points": "\(points.count)",
-                              "points": points.map { "\(f(frame.px($0.0))),\(f(frame.py($0.1)))" }.joined(separator: " ")]
+            var attributes = [
+                "class": "series", "fill": "none", "stroke": color, "stroke-width": "2", "stroke-linejoin": "round",
+                "data-series": s.name, "data-points": "\(points.count)",
+                "points": points.map { "\(f(frame.px($0.0))),\(f(frame.py($0.1)))" }.joined(separator: " ")
+            ]
             if s.dashed { attributes["stroke-dasharray"] = "6 4" }
             body.append(SVGNode("polyline", attributes, children: [SVGNode("title", text: s.name)]))
             if markBest, let best = points.max(by: { $0.1 < $1.1 }) {
-                body.append(SVGNode("circle", ["class": "best", "cx": f(frame.px(best.0)), "cy": f(frame.py(best.1)), "r": "3.5",
-                                               "fill": color],
-                                    children: [SVGNode("title", text: String(format: "%@: %.2f at %g", s.name, best.1, best.0))]))
+                body.append(
+                    SVGNode(
+                        "circle",
+                        [
+                            "class": "best", "cx": f(frame.px(best.0)), "cy": f(frame.py(best.1)), "r": "3.5",
+                            "fill": color
+                        ],
+                        children: [SVGNode("title", text: String(format: "%@: %.2f at %g", s.name, best.1, best.0))]))
             }
         }
         // Legend under the axis label, three entries a row.
@@ -95,13 +116,18 @@ public enum SVGChart {
         let legendTop = top + plotHeight + axisSpace
         for (i, s) in series.enumerated() {
             let x = left + Double(i % perRow) * (plotWidth / Double(perRow)), y = legendTop + Double(i / perRow) * rowHeight + 8
-            var line = ["x1": f(x), "x2": f(x + 18), "y1": f(y), "y2": f(y), "stroke": s.color ?? palette[i % palette.count],
-                        "stroke-width": "3"]
+            var line = [
+                "x1": f(x), "x2": f(x + 18), "y1": f(y), "y2": f(y), "stroke": s.color ?? palette[i % palette.count],
+                "stroke-width": "3"
+            ]
             if s.dashed { line["stroke-dasharray"] = "5 3" }
-            body.append(SVGNode("g", ["class": "legend"], children: [
-                SVGNode("line", line),
-                SVGNode("text", ["x": f(x + 22), "y": f(y + 4), "font-size": "12"], text: s.name),
-            ]))
+            body.append(
+                SVGNode(
+                    "g", ["class": "legend"],
+                    children: [
+                        SVGNode("line", line),
+                        SVGNode("text", ["x": f(x + 22), "y": f(y + 4), "font-size": "12"], text: s.name)
+                    ]))
         }
         let rows = series.count > 1 ? Double((series.count + perRow - 1) / perRow) : 0
         return svg(height: legendTop + rows * rowHeight + (rows > 0 ? 6 : 0), label: label, body: body)
@@ -124,34 +150,70 @@ public enum SVGChart {
         var nodes: [SVGNode] = []
         for t in yTicks {
             let y = f(frame.py(t))
-            nodes.append(SVGNode("line", ["class": "grid", "x1": f(left), "x2": f(width - right), "y1": y, "y2": y,
-                                          "stroke": "#e3e3e3"]))
-            nodes.append(SVGNode("text", ["x": f(left - 6), "y": f(frame.py(t) + 4), "text-anchor": "end", "font-size": "12"],
-                                 text: tickLabel(t)))
+            nodes.append(
+                SVGNode(
+                    "line",
+                    [
+                        "class": "grid", "x1": f(left), "x2": f(width - right), "y1": y, "y2": y,
+                        "stroke": "#e3e3e3"
+                    ]))
+            nodes.append(
+                SVGNode(
+                    "text", ["x": f(left - 6), "y": f(frame.py(t) + 4), "text-anchor": "end", "font-size": "12"],
+                    text: tickLabel(t)))
         }
         for t in xTicks {
-            nodes.append(SVGNode("text", ["x": f(frame.px(t)), "y": f(top + plotHeight + 17), "text-anchor": "middle",
-                                          "font-size": "12"], text: tickLabel(t)))
+            nodes.append(
+                SVGNode(
+                    "text",
+                    [
+                        "x": f(frame.px(t)), "y": f(top + plotHeight + 17), "text-anchor": "middle",
+                        "font-size": "12"
+                    ], text: tickLabel(t)))
         }
-        nodes.append(SVGNode("line", ["x1": f(left), "x2": f(width - right), "y1": f(top + plotHeight), "y2": f(top + plotHeight),
-                                      "stroke": "#555"]))
+        nodes.append(
+            SVGNode(
+                "line",
+                [
+                    "x1": f(left), "x2": f(width - right), "y1": f(top + plotHeight), "y2": f(top + plotHeight),
+                    "stroke": "#555"
+                ]))
         nodes.append(SVGNode("line", ["x1": f(left), "x2": f(left), "y1": f(top), "y2": f(top + plotHeight), "stroke": "#555"]))
-        nodes.append(SVGNode("text", ["x": f(left + plotWidth / 2), "y": f(top + plotHeight + 36), "text-anchor": "middle",
-                                      "font-size": "13", "class": "axis-label"], text: xLabel))
-        nodes.append(SVGNode("text", ["x": "13", "y": f(top + plotHeight / 2), "text-anchor": "middle", "font-size": "13",
-                                      "class": "axis-label", "transform": "rotate(-90 13 \(f(top + plotHeight / 2)))"], text: yLabel))
+        nodes.append(
+            SVGNode(
+                "text",
+                [
+                    "x": f(left + plotWidth / 2), "y": f(top + plotHeight + 36), "text-anchor": "middle",
+                    "font-size": "13", "class": "axis-label"
+                ], text: xLabel))
+        nodes.append(
+            SVGNode(
+                "text",
+                [
+                    "x": "13", "y": f(top + plotHeight / 2), "text-anchor": "middle", "font-size": "13",
+                    "class": "axis-label", "transform": "rotate(-90 13 \(f(top + plotHeight / 2)))"
+                ], text: yLabel))
         return nodes
     }
 
     static func markerLine(_ frame: Frame, at v: Double) -> SVGNode {
-        SVGNode("line", ["class": "marker", "x1": f(frame.px(v)), "x2": f(frame.px(v)), "y1": f(top), "y2": f(top + plotHeight),
-                         "stroke": "#888", "stroke-dasharray": "4 3"])
+        SVGNode(
+            "line",
+            [
+                "class": "marker", "x1": f(frame.px(v)), "x2": f(frame.px(v)), "y1": f(top), "y2": f(top + plotHeight),
+                "stroke": "#888", "stroke-dasharray": "4 3"
+            ])
     }
 
     static func svg(height: Double, label: String, body: [SVGNode]) -> String {
-        SVGNode("svg", ["xmlns": "http://www.w3.org/2000/svg", "viewBox": "0 0 \(f(width)) \(f(height))", "role": "img",
-                        "aria-label": label, "class": "chart", "font-family": "system-ui, sans-serif", "fill": "#222"],
-                children: [SVGNode("title", text: label)] + body).rendered
+        SVGNode(
+            "svg",
+            [
+                "xmlns": "http://www.w3.org/2000/svg", "viewBox": "0 0 \(f(width)) \(f(height))", "role": "img",
+                "aria-label": label, "class": "chart", "font-family": "system-ui, sans-serif", "fill": "#222"
+            ],
+            children: [SVGNode("title", text: label)] + body
+        ).rendered
     }
 
     /// 4 to 6 round ticks from 0 up to at least `maximum`.

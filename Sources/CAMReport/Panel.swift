@@ -67,8 +67,10 @@ public struct PanelMap: Sendable {
     /// Best IoU of the boxes against the ground truth; nil without ground truth.
     public var bestIoU: Double?
 
-    public init(method: String, layer: String, classIndex: Int, map: FloatMap?, boxes: [OverlayBox] = [],
-                noBox: NoBoxReason? = nil, bestIoU: Double? = nil) {
+    public init(
+        method: String, layer: String, classIndex: Int, map: FloatMap?, boxes: [OverlayBox] = [],
+        noBox: NoBoxReason? = nil, bestIoU: Double? = nil
+    ) {
         self.method = method
         self.layer = layer
         self.classIndex = classIndex
@@ -118,24 +120,30 @@ public struct Panel: Sendable {
 /// ```
 public enum PanelBuilder {
     /// The panel of one image. `target`: the class to explain (nil: the predicted class).
-    public static func build(model: LoadedModel, image: Image, truth: [BoundingBox] = [], target: Int? = nil,
-                             options: PanelOptions, title: String? = nil) throws -> Panel {
-        try build(model: model, images: [image], truths: [truth], targets: target.map { [$0] }, options: options,
-                  titles: [title])[0]
+    public static func build(
+        model: LoadedModel, image: Image, truth: [BoundingBox] = [], target: Int? = nil,
+        options: PanelOptions, title: String? = nil
+    ) throws -> Panel {
+        try build(
+            model: model, images: [image], truths: [truth], targets: target.map { [$0] }, options: options,
+            titles: [title])[0]
     }
 
     /// Panels of several images, `options.batchSize` per forward pass. `truths` and `titles`: nil
     /// or one entry per image; `targets`: nil (predicted classes) or one class per image.
-    public static func build(model: LoadedModel, images: [Image], truths: [[BoundingBox]]? = nil, targets: [Int]? = nil,
-                             options: PanelOptions, titles: [String?]? = nil) throws -> [Panel] {
+    public static func build(
+        model: LoadedModel, images: [Image], truths: [[BoundingBox]]? = nil, targets: [Int]? = nil,
+        options: PanelOptions, titles: [String?]? = nil
+    ) throws -> [Panel] {
         let n = images.count
         for (name, count) in [("ground-truth lists", truths?.count), ("targets", targets?.count), ("titles", titles?.count)] {
             if let count, count != n { throw CAMError("panel", "\(count) \(name) for \(n) images") }
         }
         let explained = try explain(model: model, images: images, truths: truths, targets: targets, options: options)
         return try explained.enumerated().map { i, e in
-            var panel = try compose(original: images[i], truth: truths?[i] ?? [], maps: e.maps, options: options,
-                                    title: titles?[i] ?? nil)
+            var panel = try compose(
+                original: images[i], truth: truths?[i] ?? [], maps: e.maps, options: options,
+                title: titles?[i] ?? nil)
             panel.classIndex = e.classIndex
             panel.predictedClass = e.predictedClass
             panel.probability = e.probability
@@ -155,8 +163,10 @@ public enum PanelBuilder {
     /// Explains `images` (one `Explainer` call per `options.batchSize` images for every method and
     /// layer), scales each map by `options.normalization`, upsamples it (`options.boxResolution`)
     /// and boxes it by `options.rule`, scoring the boxes against `truths`.
-    public static func explain(model loaded: LoadedModel, images: [Image], truths: [[BoundingBox]]? = nil,
-                               targets: [Int]? = nil, options: PanelOptions) throws -> [Explained] {
+    public static func explain(
+        model loaded: LoadedModel, images: [Image], truths: [[BoundingBox]]? = nil,
+        targets: [Int]? = nil, options: PanelOptions
+    ) throws -> [Explained] {
         guard !options.methods.isEmpty, !options.layers.isEmpty else {
             throw CAMError("panel", "give at least one method and one layer")
         }
@@ -170,8 +180,9 @@ public enum PanelBuilder {
             let range = start..<Swift.min(start + step, rgb.count)
             let batch = try Tensor.stack(range.map { try info.preprocessing.apply(pixels: rgb[$0].tensor(), size: info.inputSize) })
             let selection: TargetSelection = targets.map { .perImage(Array($0[range])) } ?? .predicted
-            let e = try explainer.explain(batch, methods: options.methods, layers: options.layers, targets: selection,
-                                          score: options.score, camOnlyAtLastLayer: true)
+            let e = try explainer.explain(
+                batch, methods: options.methods, layers: options.layers, targets: selection,
+                score: options.score, camOnlyAtLastLayer: true)
             let top = try e.probabilities.topk(1, dim: 1)
             let topIndex = try top.indices.scalars(as: Int64.self).map(Int.init)
             let topValue = try top.values.scalars(as: Float.self).map(Double.init)
@@ -189,13 +200,17 @@ public enum PanelBuilder {
                         let boxes = prediction.boxes.map { OverlayBox($0, truth: truth, mode: options.iouMode) }
                         var noBox: NoBoxReason?
                         if case .noBox(let r) = prediction { noBox = r }
-                        maps.append(PanelMap(method: method.rawValue, layer: layer, classIndex: m.classIndex,
-                                             map: try MapRendering.display(full), boxes: boxes,
-                                             noBox: noBox, bestIoU: truth.isEmpty ? nil : (boxes.compactMap(\.iou).max() ?? 0)))
+                        maps.append(
+                            PanelMap(
+                                method: method.rawValue, layer: layer, classIndex: m.classIndex,
+                                map: try MapRendering.display(full), boxes: boxes,
+                                noBox: noBox, bestIoU: truth.isEmpty ? nil : (boxes.compactMap(\.iou).max() ?? 0)))
                     }
                 }
-                out.append(Explained(maps: maps, classIndex: e.targets[local].first ?? topIndex[local],
-                                     predictedClass: topIndex[local], probability: topValue[local]))
+                out.append(
+                    Explained(
+                        maps: maps, classIndex: e.targets[local].first ?? topIndex[local],
+                        predictedClass: topIndex[local], probability: topValue[local]))
             }
         }
         return out
@@ -203,8 +218,10 @@ public enum PanelBuilder {
 
     /// Lays out a panel: one column for the photo and one per map, one row per `options.rows`
     /// entry, a caption over each tile ("CAM layer4", "IoU 0.74") and `title` on top.
-    public static func compose(original: Image, truth: [BoundingBox], maps: [PanelMap], options: PanelOptions,
-                               title: String? = nil) throws -> Panel {
+    public static func compose(
+        original: Image, truth: [BoundingBox], maps: [PanelMap], options: PanelOptions,
+        title: String? = nil
+    ) throws -> Panel {
         guard !options.rows.isEmpty else { throw CAMError("panel", "no rows to draw") }
         guard options.tileHeight >= 16 else { throw CAMError("panel", "tile height \(options.tileHeight) is below 16 pixels") }
         let photo = try Overlay.rgbImage(original)
@@ -213,8 +230,9 @@ public enum PanelBuilder {
         let tw = Swift.min(2 * th, Swift.max(th / 2, Int((Double(th) * aspect).rounded())))
         let base = try photo.resized(width: tw, height: th, interpolation: tw > photo.width ? .linear : .area)
 
-        let layout = Layout(tileWidth: tw, tileHeight: th, columns: 1 + maps.count, rows: options.rows.count,
-                            hasTitle: title != nil)
+        let layout = Layout(
+            tileWidth: tw, tileHeight: th, columns: 1 + maps.count, rows: options.rows.count,
+            hasTitle: title != nil)
         var canvas = try Image(width: layout.width, height: layout.height, channels: 3, repeating: 255)
         var tiles: [PanelTile] = []
         if let title { try layout.drawTitle(title, on: &canvas) }
@@ -258,8 +276,9 @@ public enum PanelBuilder {
                 tiles.append(PanelTile(row: row, column: c, frame: frame, caption: caption))
             }
         }
-        return Panel(image: canvas, tiles: tiles, maps: maps, classIndex: maps.first?.classIndex, predictedClass: nil,
-                     probability: nil, title: title)
+        return Panel(
+            image: canvas, tiles: tiles, maps: maps, classIndex: maps.first?.classIndex, predictedClass: nil,
+            probability: nil, title: title)
     }
 
     /// Sizes and positions of a panel's parts.
@@ -275,9 +294,10 @@ public enum PanelBuilder {
         var height: Int { 2 * margin + titleHeight + rows * (captionHeight + tileHeight) + (rows - 1) * gap }
 
         func frame(row: Int, column: Int) -> Rect2i {
-            Rect2i(x: margin + column * (tileWidth + gap),
-                   y: margin + titleHeight + row * (captionHeight + tileHeight + gap) + captionHeight,
-                   width: tileWidth, height: tileHeight)
+            Rect2i(
+                x: margin + column * (tileWidth + gap),
+                y: margin + titleHeight + row * (captionHeight + tileHeight + gap) + captionHeight,
+                width: tileWidth, height: tileHeight)
         }
 
         /// Draws `text` over `frame`, or `short` when `text` would have to be cut.
@@ -285,15 +305,17 @@ public enum PanelBuilder {
             var (fitted, scale) = try fit(text, width: frame.width - 4, scale: captionScale)
             if fitted != text, let short { (fitted, scale) = try fit(short, width: frame.width - 4, scale: captionScale) }
             let size = try Image.textSize(fitted, scale: scale, thickness: 1)
-            try canvas.drawText(fitted, at: Point2i(frame.x + 2, frame.y - (captionHeight - size.height) / 2),
-                                scale: scale, color: Color(gray: 30), thickness: 1, lineType: .antialiased)
+            try canvas.drawText(
+                fitted, at: Point2i(frame.x + 2, frame.y - (captionHeight - size.height) / 2),
+                scale: scale, color: Color(gray: 30), thickness: 1, lineType: .antialiased)
         }
 
         func drawTitle(_ text: String, on canvas: inout Image) throws {
             let (fitted, scale) = try fit(text, width: width - 2 * margin, scale: titleScale)
             let size = try Image.textSize(fitted, scale: scale, thickness: 1)
-            try canvas.drawText(fitted, at: Point2i(margin, margin + (titleHeight + size.height) / 2 - 2), scale: scale,
-                                color: .black, thickness: 1, lineType: .antialiased)
+            try canvas.drawText(
+                fitted, at: Point2i(margin, margin + (titleHeight + size.height) / 2 - 2), scale: scale,
+                color: .black, thickness: 1, lineType: .antialiased)
         }
 
         /// The text (ASCII only: Hershey fonts have no other glyphs) at a scale that fits `width`,

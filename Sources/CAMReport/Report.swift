@@ -55,8 +55,10 @@ public enum Report {
     /// a model the gallery shows the evaluation's stored boxes over the photos; without the dataset
     /// it lists the images only. Both cases are explained in `ReportOutput.warnings`.
     @discardableResult
-    public static func write(evaluation: URL, options: ReportOptions = ReportOptions(), model: LoadedModel? = nil,
-                             dataset: (any Dataset)? = nil) throws -> ReportOutput {
+    public static func write(
+        evaluation: URL, options: ReportOptions = ReportOptions(), model: LoadedModel? = nil,
+        dataset: (any Dataset)? = nil
+    ) throws -> ReportOutput {
         let run = try EvaluationRun.read(evaluation)
         let output = options.outputDirectory ?? evaluation.appendingPathComponent("report")
         var warnings: [String] = []
@@ -68,8 +70,9 @@ public enum Report {
         let staging = parent.appendingPathComponent(".\(output.lastPathComponent).\(UUID().uuidString).tmp")
         try FileManager.default.createDirectory(at: staging.appendingPathComponent("img"), withIntermediateDirectories: true)
         do {
-            let gallery = try galleryView(run: run, options: options, model: model, dataset: dataset, into: staging,
-                                          warnings: &warnings)
+            let gallery = try galleryView(
+                run: run, options: options, model: model, dataset: dataset, into: staging,
+                warnings: &warnings)
             let page = PageView(
                 title: options.title ?? "CAMKit localisation report",
                 subtitle: subtitle(run.metrics),
@@ -84,9 +87,10 @@ public enum Report {
             let html = try render(page)
             try Data(html.utf8).write(to: staging.appendingPathComponent("index.html"))
             try replace(output, with: staging)
-            return ReportOutput(index: output.appendingPathComponent("index.html"), directory: output,
-                                images: gallery.files.map { output.appendingPathComponent("img").appendingPathComponent($0) },
-                                warnings: warnings)
+            return ReportOutput(
+                index: output.appendingPathComponent("index.html"), directory: output,
+                images: gallery.files.map { output.appendingPathComponent("img").appendingPathComponent($0) },
+                warnings: warnings)
         } catch {
             try? FileManager.default.removeItem(at: staging)
             throw error
@@ -96,8 +100,10 @@ public enum Report {
     /// The hook `camkit evaluate` calls after `LocalizationEvaluation.run`: writes `DIR/report`
     /// with the evaluation's own model and dataset, and never fails the finished evaluation: a
     /// report that cannot be made comes back as a message.
-    public static func writeAfterEvaluation(output: URL, model: LoadedModel?, dataset: any Dataset,
-                                            options: ReportOptions = ReportOptions()) -> Result<ReportOutput, Error> {
+    public static func writeAfterEvaluation(
+        output: URL, model: LoadedModel?, dataset: any Dataset,
+        options: ReportOptions = ReportOptions()
+    ) -> Result<ReportOutput, Error> {
         Result { try write(evaluation: output, options: options, model: model, dataset: dataset) }
     }
 
@@ -150,9 +156,11 @@ public enum Report {
     // MARK: summary table
 
     static func summaryView(_ m: MetricsFile) -> SummaryView {
-        let columns: [(String, Bool)] = [("Method", false), ("Layer", false), ("Mean IoU", true),
-                                         ("GT-known loc", true), ("Top-1 loc", true), ("MaxBoxAcc", true), ("MaxBoxAccV2", true),
-                                         ("Top-1 cls", true)]
+        let columns: [(String, Bool)] = [
+            ("Method", false), ("Layer", false), ("Mean IoU", true),
+            ("GT-known loc", true), ("Top-1 loc", true), ("MaxBoxAcc", true), ("MaxBoxAccV2", true),
+            ("Top-1 cls", true)
+        ]
         let results = m.results
         // Best value per metric column among the methods (not the baselines).
         func best(_ values: [Double?]) -> Double? { values.compactMap { $0 }.max() }
@@ -163,34 +171,40 @@ public enum Report {
         }
         var rows: [RowView] = results.map { r in
             let method = r.method ?? ResultStore.mapsMethod
-            return RowView(kind: "method", cells: [
-                Cell(text: method == ResultStore.mapsMethod ? "maps" : CAMMethod.displayName(method), numeric: false, best: false),
-                Cell(text: r.layer ?? "–", numeric: false, best: false),
-                cell(iou(r.meanIoU), r.meanIoU, bestIoU), cell(pct(r.gtKnownLoc), r.gtKnownLoc, bestGT),
-                cell(pct(r.top1Loc), r.top1Loc, bestTop1),
-                cell(String(format: "%.1f @ %.2f", r.maxBoxAcc.accuracy, r.maxBoxAcc.threshold), r.maxBoxAcc.accuracy, bestBox),
-                cell(pct(r.maxBoxAccV2), r.maxBoxAccV2, bestV2), Cell(text: pct(r.top1Cls), numeric: true, best: false),
-            ])
+            return RowView(
+                kind: "method",
+                cells: [
+                    Cell(text: method == ResultStore.mapsMethod ? "maps" : CAMMethod.displayName(method), numeric: false, best: false),
+                    Cell(text: r.layer ?? "–", numeric: false, best: false),
+                    cell(iou(r.meanIoU), r.meanIoU, bestIoU), cell(pct(r.gtKnownLoc), r.gtKnownLoc, bestGT),
+                    cell(pct(r.top1Loc), r.top1Loc, bestTop1),
+                    cell(String(format: "%.1f @ %.2f", r.maxBoxAcc.accuracy, r.maxBoxAcc.threshold), r.maxBoxAcc.accuracy, bestBox),
+                    cell(pct(r.maxBoxAccV2), r.maxBoxAccV2, bestV2), Cell(text: pct(r.top1Cls), numeric: true, best: false)
+                ])
         }
         if let first = results.first {
             let ious = first.maxBoxAccV2PerIoU.map(\.iou)
             for b in first.baselines {
                 let at = zip(ious, b.accuracy).first { $0.0 == first.maxBoxAcc.iou }?.1
                 let name = b.name == "full-image" ? "Full-image box" : b.name == "center-mean-size" ? "Centred box" : b.name
-                rows.append(RowView(kind: "baseline", cells: [
-                    Cell(text: name, numeric: false, best: false), Cell(text: "baseline", numeric: false, best: false),
-                    Cell(text: iou(b.meanIoU), numeric: true, best: false),
-                    Cell(text: pct(at), numeric: true, best: false), Cell(text: "–", numeric: true, best: false),
-                    Cell(text: pct(at), numeric: true, best: false), Cell(text: pct(b.accuracyMean), numeric: true, best: false),
-                    Cell(text: "–", numeric: true, best: false),
-                ]))
+                rows.append(
+                    RowView(
+                        kind: "baseline",
+                        cells: [
+                            Cell(text: name, numeric: false, best: false), Cell(text: "baseline", numeric: false, best: false),
+                            Cell(text: iou(b.meanIoU), numeric: true, best: false),
+                            Cell(text: pct(at), numeric: true, best: false), Cell(text: "–", numeric: true, best: false),
+                            Cell(text: pct(at), numeric: true, best: false), Cell(text: pct(b.accuracyMean), numeric: true, best: false),
+                            Cell(text: "–", numeric: true, best: false)
+                        ]))
             }
         }
         let ious = results.first?.maxBoxAccV2PerIoU.map { String(format: "%g", $0.iou) } ?? []
-        return SummaryView(hasResults: !results.isEmpty, samples: m.samples,
-                           boxAccIoU: String(format: "%g", results.first?.maxBoxAcc.iou ?? 0.5),
-                           iouList: ious.joined(separator: ", "),
-                           columns: columns.map { Column(name: $0.0, numeric: $0.1) }, rows: rows)
+        return SummaryView(
+            hasResults: !results.isEmpty, samples: m.samples,
+            boxAccIoU: String(format: "%g", results.first?.maxBoxAcc.iou ?? 0.5),
+            iouList: ious.joined(separator: ", "),
+            columns: columns.map { Column(name: $0.0, numeric: $0.1) }, rows: rows)
     }
 
     // MARK: charts
@@ -204,8 +218,9 @@ public enum Report {
             let iou = String(format: "%g", results[0].maxBoxAcc.iou)
             comparison = FigureView(
                 id: "chart-boxacc-all", caption: "BoxAcc at IoU \(iou) versus map threshold, all methods",
-                svg: SVGChart.lines(series, xRange: 0...1, yRange: 0...100, xLabel: "map threshold (fraction of max)",
-                                    yLabel: "BoxAcc (%)", markBest: true, label: "BoxAcc at IoU \(iou) versus threshold"),
+                svg: SVGChart.lines(
+                    series, xRange: 0...1, yRange: 0...100, xLabel: "map threshold (fraction of max)",
+                    yLabel: "BoxAcc (%)", markBest: true, label: "BoxAcc at IoU \(iou) versus threshold"),
                 note: "The dot on each curve is its MaxBoxAcc.")
         }
         let combos = results.enumerated().map { i, r -> ComboChartsView in
@@ -216,24 +231,31 @@ public enum Report {
                 let mean = values.reduce(0, +) / Double(values.count)
                 histogram = FigureView(
                     id: "chart-iou-\(i)", caption: "IoU of the rule's box per image",
-                    svg: SVGChart.histogram(counts: SVGChart.binCounts(values, bins: 10), xLabel: "IoU with the ground truth",
-                                            marker: r.maxBoxAcc.iou, label: "IoU histogram, \(title)"),
+                    svg: SVGChart.histogram(
+                        counts: SVGChart.binCounts(values, bins: 10), xLabel: "IoU with the ground truth",
+                        marker: r.maxBoxAcc.iou, label: "IoU histogram, \(title)"),
                     note: String(format: "%d images, mean %.3f; the dashed line is IoU %g.", values.count, mean, r.maxBoxAcc.iou))
             }
             // The all-box curves of MaxBoxAccV2, then MaxBoxAcc's one-box curve dashed on top.
             var series: [ChartSeries] = []
             for (k, curve) in r.allBoxCurves.enumerated() where k < r.maxBoxAccV2PerIoU.count {
-                series.append(ChartSeries(name: String(format: "all boxes, IoU %g", r.maxBoxAccV2PerIoU[k].iou), x: r.thresholds, y: curve,
-                                          color: SVGChart.palette[k % 6]))
+                series.append(
+                    ChartSeries(
+                        name: String(format: "all boxes, IoU %g", r.maxBoxAccV2PerIoU[k].iou), x: r.thresholds, y: curve,
+                        color: SVGChart.palette[k % 6]))
             }
-            series.append(ChartSeries(name: String(format: "one box, IoU %g", r.maxBoxAcc.iou), x: r.thresholds, y: r.oneBoxCurve,
-                                      color: SVGChart.palette[6], dashed: true))
+            series.append(
+                ChartSeries(
+                    name: String(format: "one box, IoU %g", r.maxBoxAcc.iou), x: r.thresholds, y: r.oneBoxCurve,
+                    color: SVGChart.palette[6], dashed: true))
             let curves = FigureView(
                 id: "chart-boxacc-\(i)", caption: "BoxAcc versus map threshold",
-                svg: SVGChart.lines(series, xRange: 0...1, yRange: 0...100, xLabel: "map threshold (fraction of max)",
-                                    yLabel: "BoxAcc (%)", markBest: true, label: "BoxAcc versus threshold, \(title)"),
-                note: String(format: "MaxBoxAcc %.1f at threshold %.3f; MaxBoxAccV2 %.1f. Dots: each curve's best threshold.",
-                             r.maxBoxAcc.accuracy, r.maxBoxAcc.threshold, r.maxBoxAccV2))
+                svg: SVGChart.lines(
+                    series, xRange: 0...1, yRange: 0...100, xLabel: "map threshold (fraction of max)",
+                    yLabel: "BoxAcc (%)", markBest: true, label: "BoxAcc versus threshold, \(title)"),
+                note: String(
+                    format: "MaxBoxAcc %.1f at threshold %.3f; MaxBoxAccV2 %.1f. Dots: each curve's best threshold.",
+                    r.maxBoxAcc.accuracy, r.maxBoxAcc.threshold, r.maxBoxAccV2))
             return ComboChartsView(title: title, histogram: histogram, curves: curves)
         }
         return ChartsView(comparison: comparison, combos: combos)
@@ -268,7 +290,8 @@ public enum Report {
         }
         var settings: [(String, String)] = [("folder", dir.path)]
         if let data = try? Data(contentsOf: dir.appendingPathComponent("run.json")),
-           let object = try? JSONSerialization.jsonObject(with: data) {
+            let object = try? JSONSerialization.jsonObject(with: data)
+        {
             settings += flatten(object, prefix: "")
         }
         if history.isEmpty { warnings.append("No training curves: \(file.path) lists no epoch.") }
@@ -277,20 +300,23 @@ public enum Report {
 
     static func trainingView(_ t: Training) -> TrainingView {
         let epochs = t.history.map { Double($0.epoch) }  // 1-based in history.json
-        let loss = SVGChart.lines([
-            ChartSeries(name: "train", x: epochs, y: t.history.map(\.trainLoss)),
-            ChartSeries(name: "validation", x: epochs, y: t.history.map(\.validationLoss)),
-        ], xLabel: "epoch", yLabel: "cross-entropy loss", integerX: true, label: "Loss per epoch")
-        let accuracy = SVGChart.lines([
-            ChartSeries(name: "train top-1", x: epochs, y: t.history.map { $0.trainAccuracy * 100 }),
-            ChartSeries(name: "validation top-1", x: epochs, y: t.history.map { $0.validationTop1 * 100 }),
-            ChartSeries(name: "validation top-5", x: epochs, y: t.history.map { $0.validationTop5 * 100 }, dashed: true),
-        ], yRange: 0...100, xLabel: "epoch", yLabel: "accuracy (%)", integerX: true, label: "Accuracy per epoch")
+        let loss = SVGChart.lines(
+            [
+                ChartSeries(name: "train", x: epochs, y: t.history.map(\.trainLoss)),
+                ChartSeries(name: "validation", x: epochs, y: t.history.map(\.validationLoss))
+            ], xLabel: "epoch", yLabel: "cross-entropy loss", integerX: true, label: "Loss per epoch")
+        let accuracy = SVGChart.lines(
+            [
+                ChartSeries(name: "train top-1", x: epochs, y: t.history.map { $0.trainAccuracy * 100 }),
+                ChartSeries(name: "validation top-1", x: epochs, y: t.history.map { $0.validationTop1 * 100 }),
+                ChartSeries(name: "validation top-5", x: epochs, y: t.history.map { $0.validationTop5 * 100 }, dashed: true)
+            ], yRange: 0...100, xLabel: "epoch", yLabel: "accuracy (%)", integerX: true, label: "Accuracy per epoch")
         let best = t.history.max { $0.validationTop1 < $1.validationTop1 }!
-        return TrainingView(epochs: t.history.count, source: t.directory.appendingPathComponent("history.json").path,
-                            bestTop1: String(format: "%.1f %%", best.validationTop1 * 100), bestEpoch: best.epoch,
-                            loss: FigureView(id: "chart-loss", caption: "Loss", svg: loss, note: ""),
-                            accuracy: FigureView(id: "chart-accuracy", caption: "Accuracy", svg: accuracy, note: ""))
+        return TrainingView(
+            epochs: t.history.count, source: t.directory.appendingPathComponent("history.json").path,
+            bestTop1: String(format: "%.1f %%", best.validationTop1 * 100), bestEpoch: best.epoch,
+            loss: FigureView(id: "chart-loss", caption: "Loss", svg: loss, note: ""),
+            accuracy: FigureView(id: "chart-accuracy", caption: "Accuracy", svg: accuracy, note: ""))
     }
 
     /// `key: value` pairs of a JSON object, nested keys joined with dots.
@@ -304,7 +330,8 @@ public enum Report {
         if object is NSNull { return [(prefix, "null")] }
         if let string = object as? String { return [(prefix, string)] }
         if let data = try? JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed, .sortedKeys, .withoutEscapingSlashes]),
-           let text = String(data: data, encoding: .utf8) {
+            let text = String(data: data, encoding: .utf8)
+        {
             return [(prefix, text.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))]
         }
         return [(prefix, "\(object)")]
@@ -317,7 +344,7 @@ public enum Report {
         var evaluation: [(String, String)] = [
             ("folder", run.directory.path), ("dataset", m.dataset), ("dataset name", m.datasetName), ("images", "\(m.samples)"),
             ("protocol", m.evaluationProtocol.rawValue), ("box rule", m.boxRule), ("IoU", m.iou.rawValue),
-            ("map thresholds", "\(m.thresholdCount)"),
+            ("map thresholds", "\(m.thresholdCount)")
         ]
         if let model = m.model { evaluation.append(("model", model)) }
         if let maps = m.maps { evaluation.append(("maps", maps)) }
@@ -349,16 +376,25 @@ public enum Report {
         return (best, median, worst)
     }
 
-    static func galleryView(run: EvaluationRun, options: ReportOptions, model: LoadedModel?, dataset: (any Dataset)?,
-                            into staging: URL, warnings: inout [String]) throws -> (view: GalleryView?, files: [String]) {
+    static func galleryView(
+        run: EvaluationRun, options: ReportOptions, model: LoadedModel?, dataset: (any Dataset)?,
+        into staging: URL, warnings: inout [String]
+    ) throws -> (view: GalleryView?, files: [String]) {
         let results = run.metrics.results
         guard options.galleryCount > 0, !results.isEmpty, !run.samples.isEmpty else { return (nil, []) }
         let combos = results.map { ($0.method ?? ResultStore.mapsMethod, $0.layer ?? ResultStore.mapsLayer) }
         let chosen: (String, String)
         if options.galleryMethod != nil || options.galleryLayer != nil {
-            guard let c = combos.first(where: { (options.galleryMethod == nil || $0.0 == options.galleryMethod)
-                                                && (options.galleryLayer == nil || $0.1 == options.galleryLayer) }) else {
-                throw CAMError("report", "the gallery's method/layer \(options.galleryMethod ?? "*")/\(options.galleryLayer ?? "*") was not evaluated; evaluated: \(combos.map { "\($0.0)/\($0.1)" }.joined(separator: ", "))")
+            guard
+                let c = combos.first(where: {
+                    (options.galleryMethod == nil || $0.0 == options.galleryMethod)
+                        && (options.galleryLayer == nil || $0.1 == options.galleryLayer)
+                })
+            else {
+                throw CAMError(
+                    "report",
+                    "the gallery's method/layer \(options.galleryMethod ?? "*")/\(options.galleryLayer ?? "*") was not evaluated; evaluated: \(combos.map { "\($0.0)/\($0.1)" }.joined(separator: ", "))"
+                )
             }
             chosen = c
         } else {
@@ -389,13 +425,15 @@ public enum Report {
         where !indices.isEmpty {
             let samples = indices.map { ranked[$0] }
             let titles = samples.map { String(format: "%@  |  %@  |  %@ IoU %.3f", $0.id, $0.className, comboTitleText, $0.map(key)!.scored.ruleIoU) }
-            let panels = try galleryPanels(samples, titles: titles, run: run, combos: combos, model: loaded, dataset: data,
-                                           options: options, warnings: &warnings)
+            let panels = try galleryPanels(
+                samples, titles: titles, run: run, combos: combos, model: loaded, dataset: data,
+                options: options, warnings: &warnings)
             var items: [GalleryItem] = []
             for (rank, s) in samples.enumerated() {
                 let m = s.map(key)!
-                var item = GalleryItem(hasImage: false, image: "", alt: "", width: 0, height: 0, iou: String(format: "%.3f", m.scored.ruleIoU),
-                                       id: s.id, className: s.className, hasPrediction: false, predicted: "")
+                var item = GalleryItem(
+                    hasImage: false, image: "", alt: "", width: 0, height: 0, iou: String(format: "%.3f", m.scored.ruleIoU),
+                    id: s.id, className: s.className, hasPrediction: false, predicted: "")
                 if let p = s.predictions?.first {
                     item.hasPrediction = true
                     let name = p == s.label ? s.className : (loaded?.info.classNames[safe: p] ?? data?.classNames[safe: p] ?? "class \(p)")
@@ -417,14 +455,19 @@ public enum Report {
             groups.append(GalleryGroup(name: name, items: items))
         }
         let rowsText = options.rows.map { $0 == .heatmap ? "heatmaps" : $0 == .overlay ? "heatmaps over the photo" : "boxes" }
-        return (GalleryView(method: comboTitleText, hasPanels: !files.isEmpty, rowsText: "rows: " + rowsText.joined(separator: ", then "),
-                            groups: groups), files)
+        return (
+            GalleryView(
+                method: comboTitleText, hasPanels: !files.isEmpty, rowsText: "rows: " + rowsText.joined(separator: ", then "),
+                groups: groups), files
+        )
     }
 
     /// Panels of `samples` (nil where there is no picture): the model's maps with the stored boxes
     /// and IoUs, or the stored boxes alone without a model.
-    static func galleryPanels(_ samples: [SampleRecord], titles: [String], run: EvaluationRun, combos: [(String, String)], model: LoadedModel?,
-                              dataset: (any Dataset)?, options: ReportOptions, warnings: inout [String]) throws -> [Panel?] {
+    static func galleryPanels(
+        _ samples: [SampleRecord], titles: [String], run: EvaluationRun, combos: [(String, String)], model: LoadedModel?,
+        dataset: (any Dataset)?, options: ReportOptions, warnings: inout [String]
+    ) throws -> [Panel?] {
         guard let dataset else { return samples.map { _ in nil } }
         var images: [Image?] = []
         for s in samples {
@@ -458,8 +501,9 @@ public enum Report {
         if let model, !methodCombos.isEmpty {
             let present = samples.indices.filter { images[$0] != nil }
             do {
-                let e = try PanelBuilder.explain(model: model, images: present.map { images[$0]! },
-                                                 targets: present.map { samples[$0].label }, options: panelOptions)
+                let e = try PanelBuilder.explain(
+                    model: model, images: present.map { images[$0]! },
+                    targets: present.map { samples[$0].label }, options: panelOptions)
                 for (k, i) in present.enumerated() { explained[i] = e[k].maps }
             } catch {
                 warnings.append("Gallery panels show the stored boxes only: the model could not explain the images: \(error)")
@@ -473,9 +517,11 @@ public enum Report {
                 guard let stored = s.map(EvaluationRun.key(method: method, layer: layer)) else { continue }
                 let boxes = stored.scored.boxes.map { OverlayBox($0.normalized, iou: s.truth.isEmpty ? nil : $0.bestIoU) }
                 let fromModel = explained[i]?.first { $0.method == method && $0.layer == layer }
-                maps.append(PanelMap(method: method, layer: layer, classIndex: stored.classIndex, map: fromModel?.map,
-                                     boxes: boxes, noBox: stored.scored.noBox,
-                                     bestIoU: s.truth.isEmpty ? nil : stored.scored.ruleIoU))
+                maps.append(
+                    PanelMap(
+                        method: method, layer: layer, classIndex: stored.classIndex, map: fromModel?.map,
+                        boxes: boxes, noBox: stored.scored.noBox,
+                        bestIoU: s.truth.isEmpty ? nil : stored.scored.ruleIoU))
             }
             var o = panelOptions
             if explained[i] == nil { o.rows = [.boxes] }

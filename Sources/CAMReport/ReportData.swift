@@ -27,9 +27,11 @@ public struct EvaluationRun: Sendable {
                 throw CAMError("report", "no such folder; give the --out folder of a `camkit evaluate` run", path: dir.path, kind: .notFound)
             }
             let partial = FileManager.default.fileExists(atPath: dir.appendingPathComponent("results.sqlite").path)
-            throw CAMError("report", partial
-                ? "no metrics.json: the evaluation did not finish; run the same `camkit evaluate` command again to resume it"
-                : "no metrics.json: not an evaluation folder; run `camkit evaluate --out DIR` first", path: dir.path, kind: .notFound)
+            throw CAMError(
+                "report",
+                partial
+                    ? "no metrics.json: the evaluation did not finish; run the same `camkit evaluate` command again to resume it"
+                    : "no metrics.json: not an evaluation folder; run `camkit evaluate --out DIR` first", path: dir.path, kind: .notFound)
         }
         let metrics: MetricsFile
         do {

@@ -4,8 +4,10 @@ import CAMImaging
 enum ReportTemplates {
     /// Partials by name, rendered together with `page`.
     static var all: [String: String] {
-        ["page": page, "style": style, "summary": summary, "charts": charts, "training": training, "gallery": gallery,
-         "settings": settings, "figure": figure]
+        [
+            "page": page, "style": style, "summary": summary, "charts": charts, "training": training, "gallery": gallery,
+            "settings": settings, "figure": figure
+        ]
     }
 
     static let page = """

@@ -47,7 +47,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         let body = Body(error: .init(status: status.code, code: code, message: message, valid: valid, retryAfter: retryAfter))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        let data = (try? JSONEncoder().encode(body)) ?? Data("{\"error\":{\"status\":500,\"code\":\"internal\",\"message\":\"encoding failed\"}}".utf8)
+        let data =
+            (try? JSONEncoder().encode(body)) ?? Data("{\"error\":{\"status\":500,\"code\":\"internal\",\"message\":\"encoding failed\"}}".utf8)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
@@ -70,11 +71,13 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         case let e as WorkerError:
             switch e {
             case let .queueFull(retryAfter):
-                return APIError(.serviceUnavailable, "queue_full",
-                                "the model is busy and its queue is full; retry in \(retryAfter) s", retryAfter: retryAfter)
+                return APIError(
+                    .serviceUnavailable, "queue_full",
+                    "the model is busy and its queue is full; retry in \(retryAfter) s", retryAfter: retryAfter)
             case let .timedOut(seconds):
-                return APIError(.gatewayTimeout, "timeout",
-                                "the explanation did not finish within the server's request timeout of \(formatSeconds(seconds)) s")
+                return APIError(
+                    .gatewayTimeout, "timeout",
+                    "the explanation did not finish within the server's request timeout of \(formatSeconds(seconds)) s")
             case .stopped:
                 return APIError(.serviceUnavailable, "stopping", "the server is shutting down", retryAfter: 5)
             }

@@ -37,7 +37,7 @@ public final class CAMService: Sendable {
 
     static let explainKeys: Set<String> = [
         "method", "methods", "layer", "layers", "class", "score", "normalize", "threshold", "maps", "overlay", "colormap",
-        "alpha", "sample", "truth",
+        "alpha", "sample", "truth"
     ]
     static let renderKeys: Set<String> = ["normalize", "threshold", "maps"]
 
@@ -45,8 +45,9 @@ public final class CAMService: Sendable {
     static func checkKeys(_ query: Query, allowed: Set<String>) throws {
         let unknown = Set(query.pairs.map(\.key)).subtracting(allowed)
         guard unknown.isEmpty else {
-            throw APIError.badParameter("unknown query parameter\(unknown.count > 1 ? "s" : "") \(unknown.sorted().map { "'\($0)'" }.joined(separator: ", "))",
-                                        valid: allowed.sorted())
+            throw APIError.badParameter(
+                "unknown query parameter\(unknown.count > 1 ? "s" : "") \(unknown.sorted().map { "'\($0)'" }.joined(separator: ", "))",
+                valid: allowed.sorted())
         }
     }
 
@@ -65,7 +66,8 @@ public final class CAMService: Sendable {
     static func number(_ query: Query, _ key: String, in range: ClosedRange<Double>) throws -> Double? {
         guard let text = value(query, key) else { return nil }
         guard let v = Double(text), v.isFinite, range.contains(v) else {
-            throw APIError.badParameter("\(key)=\(text): expected a number in \(formatSeconds(range.lowerBound))...\(formatSeconds(range.upperBound))")
+            throw APIError.badParameter(
+                "\(key)=\(text): expected a number in \(formatSeconds(range.lowerBound))...\(formatSeconds(range.upperBound))")
         }
         return v
     }
@@ -83,8 +85,9 @@ public final class CAMService: Sendable {
         var r = RenderParameters()
         if let n = Self.value(query, "normalize") {
             guard let mode = MapNormalization.allCases.first(where: { $0.rawValue.lowercased() == n.lowercased() }) else {
-                throw APIError(.badRequest, "unknown_normalization", "unknown normalisation '\(n)'",
-                               valid: MapNormalization.allCases.map(\.rawValue))
+                throw APIError(
+                    .badRequest, "unknown_normalization", "unknown normalisation '\(n)'",
+                    valid: MapNormalization.allCases.map(\.rawValue))
             }
             r.normalization = mode
         }
@@ -122,9 +125,10 @@ public final class CAMService: Sendable {
         if layers.isEmpty { layers = [facts.lastFeatureLayer] }
         let unknown = layers.filter { !facts.layerNames.contains($0) }
         guard unknown.isEmpty else {
-            throw APIError(.badRequest, "unknown_layer",
-                           "unknown layer\(unknown.count > 1 ? "s" : "") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); GET /api/layers lists them",
-                           valid: facts.layers.map(\.name))
+            throw APIError(
+                .badRequest, "unknown_layer",
+                "unknown layer\(unknown.count > 1 ? "s" : "") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); GET /api/layers lists them",
+                valid: facts.layers.map(\.name))
         }
         // CAM exists only at the layer feeding global average pooling: among several layers that
         // include it, CAM is made there only (as the library does); without it, asking is an error.
@@ -132,20 +136,23 @@ public final class CAMService: Sendable {
         do {
             plan = try MapPlan(methods: methods, layers: layers, lastLayer: facts.lastFeatureLayer)
         } catch ExplainError.camNeedsLastLayer(let other, let last) {
-            throw APIError(.badRequest, "cam_needs_last_layer",
-                           "CAM is defined only at the layer that feeds global average pooling ('\(last)'), not at '\(other)'; add \(last) to the layers or use gradcam",
-                           valid: [last])
+            throw APIError(
+                .badRequest, "cam_needs_last_layer",
+                "CAM is defined only at the layer that feeds global average pooling ('\(last)'), not at '\(other)'; add \(last) to the layers or use gradcam",
+                valid: [last])
         }
         let mapCount = plan.pairs.count
         guard mapCount <= settings.maxMaps else {
-            throw APIError(.badRequest, "too_many_maps",
-                           "\(methods.count) methods at \(layers.count) layers make \(mapCount) maps; at most \(settings.maxMaps) per request")
+            throw APIError(
+                .badRequest, "too_many_maps",
+                "\(methods.count) methods at \(layers.count) layers make \(mapCount) maps; at most \(settings.maxMaps) per request")
         }
         var p = ExplainParameters(methods: methods, layers: layers)
         if let c = Self.value(query, "class"), c.lowercased() != "auto" {
             guard let index = Int(c), index >= 0, index < facts.classNames.count else {
-                throw APIError(.badRequest, "class_out_of_range",
-                               "class=\(c): expected auto or a class index in 0...\(facts.classNames.count - 1)")
+                throw APIError(
+                    .badRequest, "class_out_of_range",
+                    "class=\(c): expected auto or a class index in 0...\(facts.classNames.count - 1)")
             }
             p.classIndex = index
         }
@@ -168,16 +175,19 @@ public final class CAMService: Sendable {
         }
         guard let size = ImageHeader.size(of: data) else {
             let head = data.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
-            throw APIError(.badRequest, "not_an_image",
-                           "the body is not a JPEG, PNG, WebP or BMP image (it starts with bytes \(head))")
+            throw APIError(
+                .badRequest, "not_an_image",
+                "the body is not a JPEG, PNG, WebP or BMP image (it starts with bytes \(head))")
         }
         guard size.width > 0, size.height > 0 else {
             throw APIError(.badRequest, "undecodable_image", "the image header gives a size of \(size.width)x\(size.height)")
         }
         guard size.width.multipliedReportingOverflow(by: size.height).overflow == false,
-              size.width * size.height <= settings.maxPixels else {
-            throw APIError(.contentTooLarge, "too_many_pixels",
-                           "the image is \(size.width)x\(size.height) pixels; at most \(settings.maxPixels) pixels are accepted")
+            size.width * size.height <= settings.maxPixels
+        else {
+            throw APIError(
+                .contentTooLarge, "too_many_pixels",
+                "the image is \(size.width)x\(size.height) pixels; at most \(settings.maxPixels) pixels are accepted")
         }
     }
 
@@ -189,8 +199,9 @@ public final class CAMService: Sendable {
         defer { worker.release() }
         let maxSide = settings.maxMapSide
         let ((cached, image), waited, ran) = try await worker.run(timeout: settings.requestTimeout) { context in
-            let (c, i) = try ExplainPipeline.compute(input, parameters: parameters, maxMapSide: maxSide, sample: sample,
-                                                     truth: truth, context: context)
+            let (c, i) = try ExplainPipeline.compute(
+                input, parameters: parameters, maxMapSide: maxSide, sample: sample,
+                truth: truth, context: context)
             return (c, i)
         }
         let id = UUID().uuidString.lowercased()
@@ -199,22 +210,25 @@ public final class CAMService: Sendable {
         let start = ContinuousClock.now
         let maps = try await offload { try ExplainPipeline.render(cached, image: image, parameters: parameters.render, facts: facts) }
         let rendered = (ContinuousClock.now - start).seconds
-        return response(id: id, cached, maps: maps, render: parameters.render,
-                        timing: TimingJSON(waitMs: milliseconds(waited), networkMs: milliseconds(ran), renderMs: milliseconds(rendered)))
+        return response(
+            id: id, cached, maps: maps, render: parameters.render,
+            timing: TimingJSON(waitMs: milliseconds(waited), networkMs: milliseconds(ran), renderMs: milliseconds(rendered)))
     }
 
     /// Re-renders a cached explanation with other normalisation / threshold / format: no network pass.
     func rerender(id: String, parameters: RenderParameters) async throws -> ExplainResponseJSON {
         guard let cached = results[id] else {
-            throw APIError(.notFound, "result_expired",
-                           "no explanation '\(id)': it expired from the cache (\(settings.cacheEntries) kept) or never existed; POST /api/explain again")
+            throw APIError(
+                .notFound, "result_expired",
+                "no explanation '\(id)': it expired from the cache (\(settings.cacheEntries) kept) or never existed; POST /api/explain again")
         }
         return try await light.run {
             let facts = self.facts
             let start = ContinuousClock.now
             let maps = try await offload { try ExplainPipeline.render(cached, image: nil, parameters: parameters, facts: facts) }
-            return response(id: id, cached, maps: maps, render: parameters,
-                            timing: TimingJSON(waitMs: 0, networkMs: 0, renderMs: milliseconds((ContinuousClock.now - start).seconds)))
+            return response(
+                id: id, cached, maps: maps, render: parameters,
+                timing: TimingJSON(waitMs: 0, networkMs: 0, renderMs: milliseconds((ContinuousClock.now - start).seconds)))
         }
     }
 
@@ -244,11 +258,13 @@ public final class CAMService: Sendable {
             inputSize: facts.inputSize, preprocessing: facts.preprocessing.rawValue, lastFeatureLayer: facts.lastFeatureLayer,
             methods: CAMMethod.allCases.map(\.rawValue), normalizations: MapNormalization.allCases.map(\.rawValue),
             scores: ["logit", "softmax"], colormaps: ColorMap.allCases.map(\.name),
-            defaults: .init(methods: ["gradcam"], layers: [facts.lastFeatureLayer], normalize: MapNormalization.standard.rawValue,
-                            score: "logit", threshold: 0.2, colormap: "jet", alpha: 0.5),
-            limits: .init(maxUploadBytes: settings.maxUploadBytes, maxPixels: settings.maxPixels, maxMapSide: settings.maxMapSide,
-                          queueDepth: settings.queueDepth, requestTimeoutSeconds: settings.requestTimeout, maxMaps: settings.maxMaps,
-                          maxPageSize: settings.maxPageSize),
+            defaults: .init(
+                methods: ["gradcam"], layers: [facts.lastFeatureLayer], normalize: MapNormalization.standard.rawValue,
+                score: "logit", threshold: 0.2, colormap: "jet", alpha: 0.5),
+            limits: .init(
+                maxUploadBytes: settings.maxUploadBytes, maxPixels: settings.maxPixels, maxMapSide: settings.maxMapSide,
+                queueDepth: settings.queueDepth, requestTimeoutSeconds: settings.requestTimeout, maxMaps: settings.maxMaps,
+                maxPageSize: settings.maxPageSize),
             dataset: dataset.map { .init(name: $0.name, count: $0.count) })
     }
 
@@ -256,8 +272,9 @@ public final class CAMService: Sendable {
 
     var healthJSON: HealthJSON {
         let load = worker.load
-        return HealthJSON(status: "ok", admitted: load.admitted, running: load.running, waiting: load.waiting,
-                          capacity: worker.capacity, cachedResults: results.count)
+        return HealthJSON(
+            status: "ok", admitted: load.admitted, running: load.running, waiting: load.waiting,
+            capacity: worker.capacity, cachedResults: results.count)
     }
 
     /// Each OpenCV colour map as 256 RGB triples, flattened: what the page colourises with, so

@@ -54,8 +54,9 @@ extension CAMService {
                 if let bytes = try sample.encodedBytes(), let type = Self.imageType(bytes) { return (bytes, type) }
                 return (try sample.loadImage().encoded(as: .png), "image/png")
             }
-            return Response(status: .ok, headers: [.contentType: type, .cacheControl: "max-age=3600"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return Response(
+                status: .ok, headers: [.contentType: type, .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
 
@@ -86,8 +87,9 @@ extension CAMService {
             }
             thumbnails.insert(data, for: key)
         }
-        return Response(status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "max-age=3600"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .ok, headers: [.contentType: "image/jpeg", .cacheControl: "max-age=3600"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// The media type of encoded image bytes, from their signature.

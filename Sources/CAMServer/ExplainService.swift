@@ -80,8 +80,10 @@ struct ModelFacts: Sendable {
 /// The explain pipeline: the network pass on the model worker, rendering off it.
 enum ExplainPipeline {
     /// Decodes, preprocesses and explains one image on the worker thread.
-    static func compute(_ input: ImageInput, parameters p: ExplainParameters, maxMapSide: Int, sample: SampleJSON?,
-                        truth: [BoundingBox], context: ModelContext) throws -> (CachedExplanation, Image?) {
+    static func compute(
+        _ input: ImageInput, parameters p: ExplainParameters, maxMapSide: Int, sample: SampleJSON?,
+        truth: [BoundingBox], context: ModelContext
+    ) throws -> (CachedExplanation, Image?) {
         let image: Image
         switch input {
         case .upload(let data):
@@ -96,8 +98,9 @@ enum ExplainPipeline {
         let info = context.loaded.info
         let batch = try info.preprocessing.apply(pixels: image.tensor(), size: info.inputSize).unsqueeze(0)
         let targets: TargetSelection = p.classIndex.map { .classes([$0]) } ?? .predicted
-        let e = try context.explainer.explain(batch, methods: p.methods, layers: p.layers, targets: targets, score: p.score,
-                                              camOnlyAtLastLayer: true)
+        let e = try context.explainer.explain(
+            batch, methods: p.methods, layers: p.layers, targets: targets, score: p.score,
+            camOnlyAtLastLayer: true)
         let probabilities = try e.probabilities[0].to(.float32).scalars(as: Float.self)
         let predictions = try e.topClasses(image: 0, names: info.classNames)
         let maps = try e.maps.map { m in
@@ -110,9 +113,10 @@ enum ExplainPipeline {
         if p.render.overlay {
             working = scale < 1 ? try image.resized(width: mapWidth, height: mapHeight, interpolation: .area) : image
         }
-        let cached = CachedExplanation(width: image.width, height: image.height, mapWidth: mapWidth, mapHeight: mapHeight,
-                                       probabilities: probabilities, predictions: predictions, maps: maps,
-                                       sample: sample, truth: truth, score: p.score, skipped: e.skipped)
+        let cached = CachedExplanation(
+            width: image.width, height: image.height, mapWidth: mapWidth, mapHeight: mapHeight,
+            probabilities: probabilities, predictions: predictions, maps: maps,
+            sample: sample, truth: truth, score: p.score, skipped: e.skipped)
         return (cached, working)
     }
 
@@ -130,10 +134,11 @@ enum ExplainPipeline {
             let boxes = prediction.boxes.map { BoxJSON(ScoredBox($0, truth: e.truth, mode: .hull)) }
             var noBox: String?
             if case .noBox(let reason) = prediction { noBox = reason.rawValue }
-            var json = MapJSON(method: m.method.rawValue, layer: m.layer, classIndex: m.classIndex, className: facts.className(m.classIndex),
-                               probability: m.classIndex < e.probabilities.count ? Double(e.probabilities[m.classIndex]) : 0,
-                               featureShape: [m.raw.height, m.raw.width], boxes: boxes, noBox: noBox,
-                               iou: e.truth.isEmpty ? nil : (boxes.flatMap(\.ious).max() ?? 0))
+            var json = MapJSON(
+                method: m.method.rawValue, layer: m.layer, classIndex: m.classIndex, className: facts.className(m.classIndex),
+                probability: m.classIndex < e.probabilities.count ? Double(e.probabilities[m.classIndex]) : 0,
+                featureShape: [m.raw.height, m.raw.width], boxes: boxes, noBox: noBox,
+                iou: e.truth.isEmpty ? nil : (boxes.flatMap(\.ious).max() ?? 0))
             if p.maps == .png {
                 json.png = try up.toImage().encoded(as: .png).base64EncodedString()
             }

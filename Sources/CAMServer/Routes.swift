@@ -25,7 +25,7 @@ public enum CAMServer {
         ("GET", "/api/health"), ("GET", "/api/model"), ("GET", "/api/layers"), ("GET", "/api/colormaps"),
         ("POST", "/api/explain"), ("GET", "/api/results/{id}"),
         ("GET", "/api/dataset"), ("GET", "/api/dataset/samples"), ("GET", "/api/dataset/samples/{index}"),
-        ("GET", "/api/dataset/samples/{index}/image"), ("GET", "/api/dataset/samples/{index}/thumbnail"),
+        ("GET", "/api/dataset/samples/{index}/image"), ("GET", "/api/dataset/samples/{index}/thumbnail")
     ]
 
     /// A router serving `service`.
@@ -79,9 +79,11 @@ public enum CAMServer {
     }
 
     /// The application bound to `host:port` (loopback unless told otherwise).
-    public static func application(_ service: CAMService, host: String = "127.0.0.1", port: Int = 8080,
-                                   idleTimeout: Duration = .seconds(60),
-                                   onRunning: @escaping @Sendable (_ port: Int?) -> Void = { _ in }) -> some ApplicationProtocol {
+    public static func application(
+        _ service: CAMService, host: String = "127.0.0.1", port: Int = 8080,
+        idleTimeout: Duration = .seconds(60),
+        onRunning: @escaping @Sendable (_ port: Int?) -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         Application(
             router: router(service),
             server: .http1(configuration: .init(idleTimeout: .seconds(Int64(idleTimeout.seconds)))),
@@ -136,7 +138,8 @@ func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, cache: Bo
     encoder.outputFormatting = [.withoutEscapingSlashes]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
     let data = try encoder.encode(value)
-    return Response(status: status,
-                    headers: [.contentType: "application/json; charset=utf-8", .cacheControl: cache ? "max-age=60" : "no-store"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    return Response(
+        status: status,
+        headers: [.contentType: "application/json; charset=utf-8", .cacheControl: cache ? "max-age=60" : "no-store"],
+        body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }

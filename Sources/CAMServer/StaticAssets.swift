@@ -30,9 +30,12 @@ enum StaticAssets {
     static var openAPIDocument: Data { Data(Asset.openAPI.bytes) }
 
     static func response(_ asset: Asset) -> Response {
-        Response(status: .ok,
-                 headers: [.contentType: asset.contentType, .cacheControl: "no-cache",
-                           .init("X-Content-Type-Options")!: "nosniff"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: asset.contentType, .cacheControl: "no-cache",
+                .init("X-Content-Type-Options")!: "nosniff"
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
     }
 }

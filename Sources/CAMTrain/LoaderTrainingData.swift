@@ -52,15 +52,18 @@ extension LoaderTrainingData {
         let preprocess: PreprocessFunction = { pixels, size in try preprocessing.apply(pixels: pixels, size: size) }
         let trainSet = try trainSpec.open(), valSet = try valSpec.open()
         guard trainSet.classNames.count == valSet.classNames.count else {
-            throw TrainingError.classCountMismatch(model: trainSet.classNames.count, dataset: valSet.classNames.count,
-                                                   source: "the training split (\(trainSet.name)); the validation split")
+            throw TrainingError.classCountMismatch(
+                model: trainSet.classNames.count, dataset: valSet.classNames.count,
+                source: "the training split (\(trainSet.name)); the validation split")
         }
-        let common = DataLoader.Options(batchSize: config.batchSize, imageSize: config.imageSize, seed: config.seed,
-                                        workers: workers, resize: false)
+        let common = DataLoader.Options(
+            batchSize: config.batchSize, imageSize: config.imageSize, seed: config.seed,
+            workers: workers, resize: false)
         var trainOptions = common
         trainOptions.shuffle = true
         trainOptions.augmentation = config.augment ? .standard : nil
-        return LoaderTrainingData(train: try DataLoader(dataset: trainSet, options: trainOptions, preprocess: preprocess),
-                                  validation: try DataLoader(dataset: valSet, options: common, preprocess: preprocess))
+        return LoaderTrainingData(
+            train: try DataLoader(dataset: trainSet, options: trainOptions, preprocess: preprocess),
+            validation: try DataLoader(dataset: valSet, options: common, preprocess: preprocess))
     }
 }

@@ -87,7 +87,8 @@ public final class Trainer {
         self.info = info
         self.config = config
         self.outputDirectory = outputDirectory
-        let trainable = config.freezeBackbone
+        let trainable =
+            config.freezeBackbone
             ? model.head.namedParameters().map { ("\(model.spec.headName).\($0.0)", $0.1) }
             : model.namedParameters()
         if config.freezeBackbone {
@@ -96,8 +97,9 @@ public final class Trainer {
         }
         switch config.optimizer {
         case .sgd:
-            optimizer = SGD(parameters: trainable, learningRate: config.learningRate, momentum: config.momentum,
-                            weightDecay: config.weightDecay)
+            optimizer = SGD(
+                parameters: trainable, learningRate: config.learningRate, momentum: config.momentum,
+                weightDecay: config.weightDecay)
         case .adamw:
             optimizer = AdamW(parameters: trainable, learningRate: config.learningRate, weightDecay: config.weightDecay)
         }
@@ -111,8 +113,9 @@ public final class Trainer {
         guard FileManager.default.fileExists(atPath: checkpointURL.path) else { return false }
         let checkpoint = try Checkpoint.read(from: checkpointURL)
         if checkpoint.info.spec.classes != model.spec.classes {
-            throw TrainingError.classCountMismatch(model: checkpoint.info.spec.classes, dataset: model.spec.classes,
-                                                   source: checkpointURL.path)
+            throw TrainingError.classCountMismatch(
+                model: checkpoint.info.spec.classes, dataset: model.spec.classes,
+                source: checkpointURL.path)
         }
         guard checkpoint.info.spec == model.spec else {
             throw ModelError.incompatibleWeights(file: checkpointURL.path, reason: "checkpoint architecture differs from this run's")
@@ -151,8 +154,9 @@ public final class Trainer {
                 correct += hits
                 seen += n
                 stepInEpoch += 1
-                progress?.step(index: stepInEpoch, loss: lossSum / seen, accuracy: correct / seen, images: Int(seen),
-                               seconds: Date().timeIntervalSince(started))
+                progress?.step(
+                    index: stepInEpoch, loss: lossSum / seen, accuracy: correct / seen, images: Int(seen),
+                    seconds: Date().timeIntervalSince(started))
                 if shouldStop() {
                     try saveCheckpoint(to: checkpointURL)
                     throw TrainingInterrupted(checkpoint: checkpointURL)
@@ -241,7 +245,8 @@ public final class Trainer {
         try AtomicFile.write(encoder.encode(history), to: outputDirectory.appendingPathComponent("history.json"))
         var csv = "epoch,learning_rate,train_loss,train_accuracy,val_loss,val_top1,val_top5,seconds,images_per_second\n"
         for r in history {
-            csv += "\(r.epoch),\(r.learningRate),\(r.trainLoss),\(r.trainAccuracy),\(r.validationLoss),\(r.validationTop1),\(r.validationTop5),\(r.seconds),\(r.imagesPerSecond)\n"
+            csv +=
+                "\(r.epoch),\(r.learningRate),\(r.trainLoss),\(r.trainAccuracy),\(r.validationLoss),\(r.validationTop1),\(r.validationTop5),\(r.seconds),\(r.imagesPerSecond)\n"
         }
         try AtomicFile.write(Data(csv.utf8), to: outputDirectory.appendingPathComponent("history.csv"))
     }

@@ -16,8 +16,10 @@ public struct TrainingRun {
         public var config: TrainingConfig
         public var outputDirectory: String
 
-        public init(dataset: String, validationDataset: String?, arch: String, pretrained: String?,
-                    preprocessing: Preprocessing, config: TrainingConfig, outputDirectory: String) {
+        public init(
+            dataset: String, validationDataset: String?, arch: String, pretrained: String?,
+            preprocessing: Preprocessing, config: TrainingConfig, outputDirectory: String
+        ) {
             self.dataset = dataset
             self.validationDataset = validationDataset
             self.arch = arch

@@ -82,12 +82,14 @@ public enum Autograd {
                     result.withUnsafeMutableBufferPointer { r in
                         if let gos {
                             return gos.withUnsafeBufferPointer { g in
-                                ct_autograd_grad(o.baseAddress, Int32(o.count), g.baseAddress, i.baseAddress, Int32(i.count),
-                                                 retainGraph, createGraph, r.baseAddress)
+                                ct_autograd_grad(
+                                    o.baseAddress, Int32(o.count), g.baseAddress, i.baseAddress, Int32(i.count),
+                                    retainGraph, createGraph, r.baseAddress)
                             }
                         }
-                        return ct_autograd_grad(o.baseAddress, Int32(o.count), nil, i.baseAddress, Int32(i.count),
-                                                retainGraph, createGraph, r.baseAddress)
+                        return ct_autograd_grad(
+                            o.baseAddress, Int32(o.count), nil, i.baseAddress, Int32(i.count),
+                            retainGraph, createGraph, r.baseAddress)
                     }
                 }
             }

@@ -56,8 +56,9 @@ public enum Functional {
         stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1
     ) throws -> Tensor {
         let s = pair(stride), p = pair(padding), d = pair(dilation)
-        return try Tensor.wrap("conv2d of \(input.shape) with weight \(weight.shape)",
-                               ct_conv2d(input.handle, weight.handle, bias?.handle, s, p, d, Int64(groups)))
+        return try Tensor.wrap(
+            "conv2d of \(input.shape) with weight \(weight.shape)",
+            ct_conv2d(input.handle, weight.handle, bias?.handle, s, p, d, Int64(groups)))
     }
 
     /// Batch normalisation. In training mode batch statistics are used and the running stats updated in place.
@@ -65,9 +66,11 @@ public enum Functional {
         _ input: Tensor, weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
         training: Bool, momentum: Double = 0.1, eps: Double = 1e-5
     ) throws -> Tensor {
-        try Tensor.wrap("batchNorm of \(input.shape)",
-                        ct_batch_norm(input.handle, weight?.handle, bias?.handle, runningMean?.handle, runningVar?.handle,
-                                      training, momentum, eps))
+        try Tensor.wrap(
+            "batchNorm of \(input.shape)",
+            ct_batch_norm(
+                input.handle, weight?.handle, bias?.handle, runningMean?.handle, runningVar?.handle,
+                training, momentum, eps))
     }
 
     public static func relu(_ x: Tensor) throws -> Tensor { try x.relu() }
@@ -80,8 +83,9 @@ public enum Functional {
     }
 
     public static func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws -> Tensor {
-        try Tensor.wrap("adaptiveAvgPool2d of \(x.shape)",
-                        ct_adaptive_avg_pool2d(x.handle, Int64(outputSize.0), Int64(outputSize.1)))
+        try Tensor.wrap(
+            "adaptiveAvgPool2d of \(x.shape)",
+            ct_adaptive_avg_pool2d(x.handle, Int64(outputSize.0), Int64(outputSize.1)))
     }
 
     /// Global average pooling of NCHW to [N, C].
@@ -106,22 +110,26 @@ public enum Functional {
     public static func crossEntropy(
         _ logits: Tensor, target: Tensor, labelSmoothing: Double = 0, reduction: Reduction = .mean
     ) throws -> Tensor {
-        try Tensor.wrap("crossEntropy of \(logits.shape) against \(target.shape)",
-                        ct_cross_entropy(logits.handle, target.handle, labelSmoothing, reduction.ct))
+        try Tensor.wrap(
+            "crossEntropy of \(logits.shape) against \(target.shape)",
+            ct_cross_entropy(logits.handle, target.handle, labelSmoothing, reduction.ct))
     }
 
     /// Resizes NCHW `x` to `size` (height, width). `alignCorners` applies to bilinear and bicubic.
     public static func interpolate(
         _ x: Tensor, size: (Int, Int), mode: InterpolationMode = .bilinear, alignCorners: Bool? = nil
     ) throws -> Tensor {
-        try Tensor.wrap("interpolate \(x.shape) to \(size)",
-                        ct_interpolate(x.handle, Int64(size.0), Int64(size.1), mode.ct, alignCorners != nil, alignCorners ?? false))
+        try Tensor.wrap(
+            "interpolate \(x.shape) to \(size)",
+            ct_interpolate(x.handle, Int64(size.0), Int64(size.1), mode.ct, alignCorners != nil, alignCorners ?? false))
     }
 
     /// Pads the last dims; `pads` lists (before, after) pairs starting from the last dim, as F.pad.
     public static func pad(_ x: Tensor, _ pads: [Int], mode: PadMode = .constant, value: Double = 0) throws -> Tensor {
-        try Tensor.wrap("pad", pads.map(Int64.init).withUnsafeBufferPointer {
-            ct_pad(x.handle, $0.baseAddress, Int32($0.count), mode.ct, value)
-        })
+        try Tensor.wrap(
+            "pad",
+            pads.map(Int64.init).withUnsafeBufferPointer {
+                ct_pad(x.handle, $0.baseAddress, Int32($0.count), mode.ct, value)
+            })
     }
 }

@@ -32,8 +32,9 @@ public final class Conv2d: Layer {
         _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
         dilation: Int = 1, groups: Int = 1, bias: Bool = true
     ) throws {
-        (weight, self.bias) = try defaultParameters([outChannels, inChannels / groups, kernelSize, kernelSize], outputs: outChannels,
-                                                    fanIn: inChannels / groups * kernelSize * kernelSize, bias: bias)
+        (weight, self.bias) = try defaultParameters(
+            [outChannels, inChannels / groups, kernelSize, kernelSize], outputs: outChannels,
+            fanIn: inChannels / groups * kernelSize * kernelSize, bias: bias)
         self.stride = (stride, stride)
         self.padding = (padding, padding)
         self.dilation = (dilation, dilation)
@@ -79,8 +80,9 @@ public final class BatchNorm2d: Layer {
         if isTraining {
             try withNoGrad { try numBatchesTracked.addInPlace(Tensor.ones([], dtype: .int64)) }
         }
-        return try Functional.batchNorm(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                                        training: isTraining, momentum: momentum, eps: eps)
+        return try Functional.batchNorm(
+            x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+            training: isTraining, momentum: momentum, eps: eps)
     }
 }
 

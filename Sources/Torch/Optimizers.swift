@@ -96,7 +96,9 @@ public final class SGD: OptimizerBase, Optimizer {
                 if weightDecay != 0 { d = try d + (p * weightDecay) }
                 if momentum != 0 {
                     var fresh = false
-                    let buf = try slot("momentum_buffer", name) { fresh = true; return try d.clone() }
+                    let buf = try slot("momentum_buffer", name) {
+                        fresh = true; return try d.clone()
+                    }
                     if !fresh {
                         try buf.mulInPlace(momentum)
                         try buf.addInPlace(d, alpha: 1 - dampening)

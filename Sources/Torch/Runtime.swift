@@ -1,6 +1,6 @@
 import CTorch
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Process-wide libtorch settings: seeds, threads, generator state.
@@ -11,9 +11,9 @@ public enum Runtime {
     /// The machine's online cores.
     public static var coreCount: Int {
         #if canImport(Glibc)
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
-        return 1
+            return 1
         #endif
     }
 

@@ -1,10 +1,10 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 #if _endian(big)
-#error("safetensors stores little-endian data; CAMKit reads it without byte swapping")
+    #error("safetensors stores little-endian data; CAMKit reads it without byte swapping")
 #endif
 
 // The safetensors format (https://github.com/huggingface/safetensors, "Format"):
@@ -40,8 +40,9 @@ public struct SafeTensorsFile: Sendable {
     public func tensor(_ name: String) throws -> Tensor {
         if let t = tensors[name] { return t }
         let known = order.prefix(20).map { "'\($0)'" }.joined(separator: ", ")
-        throw SafeTensorsError(source: source, kind: .missingTensor,
-                               problem: "no tensor named '\(name)' (the file holds \(order.count): \(known)\(order.count > 20 ? ", ..." : ""))")
+        throw SafeTensorsError(
+            source: source, kind: .missingTensor,
+            problem: "no tensor named '\(name)' (the file holds \(order.count): \(known)\(order.count > 20 ? ", ..." : ""))")
     }
 
     /// (name, tensor) pairs in file order.
@@ -127,7 +128,7 @@ extension DType {
 
     /// Dtypes the format defines that have no libtorch 1.13 counterpart.
     static let unsupportedSafeTensorsNames: Set<String> = [
-        "U16", "U32", "U64", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64",
+        "U16", "U32", "U64", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64"
     ]
 
     /// The Python package writes tensors by dtype, largest alignment first (its Dtype enum order, reversed).
@@ -224,8 +225,9 @@ public enum SafeTensors {
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw SafeTensorsError(source: source, kind: .io,
-                                   problem: "cannot create a temporary file in \(temporary.deletingLastPathComponent().path)")
+            throw SafeTensorsError(
+                source: source, kind: .io,
+                problem: "cannot create a temporary file in \(temporary.deletingLastPathComponent().path)")
         }
         do {
             let handle = try FileHandle(forWritingTo: temporary)
@@ -273,16 +275,20 @@ private struct Checker {
     /// Splits the file into header bytes and data section.
     func split(_ file: UnsafeRawBufferPointer) throws -> (header: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer) {
         guard file.count >= 8 else {
-            throw error(.fileTooShort, "the file is \(file.count) bytes long, shorter than the 8-byte header length that starts every safetensors file")
+            throw error(
+                .fileTooShort, "the file is \(file.count) bytes long, shorter than the 8-byte header length that starts every safetensors file")
         }
         var length: UInt64 = 0
         for i in (0..<8).reversed() { length = length << 8 | UInt64(file[i]) }
         guard length <= UInt64(SafeTensors.maxHeaderLength) else {
-            throw error(.headerLength, "header length \(length) is over the \(SafeTensors.maxHeaderLength)-byte limit (not a safetensors file, or a corrupt one)")
+            throw error(
+                .headerLength,
+                "header length \(length) is over the \(SafeTensors.maxHeaderLength)-byte limit (not a safetensors file, or a corrupt one)")
         }
         let n = Int(length)
         guard n <= file.count - 8 else {
-            throw error(.headerLength, "header length \(n) is larger than the \(file.count - 8) bytes that follow it (truncated or not a safetensors file)")
+            throw error(
+                .headerLength, "header length \(n) is larger than the \(file.count - 8) bytes that follow it (truncated or not a safetensors file)")
         }
         return (UnsafeRawBufferPointer(rebasing: file[8..<(8 + n)]), UnsafeRawBufferPointer(rebasing: file[(8 + n)...]))
     }
@@ -296,8 +302,11 @@ private struct Checker {
         var seen = Set<String>()
         for (name, value) in members {
             guard seen.insert(name).inserted else {
-                throw error(.duplicateName, name == "__metadata__" ? "the header has two __metadata__ entries"
-                                                                   : "tensor name '\(name)' appears twice in the header")
+                throw error(
+                    .duplicateName,
+                    name == "__metadata__"
+                        ? "the header has two __metadata__ entries"
+                        : "tensor name '\(name)' appears twice in the header")
             }
             if name == "__metadata__" {
                 metadata = try self.metadata(value)
@@ -386,7 +395,9 @@ private struct Checker {
             throw error(.byteCount, "tensor '\(name)': shape \(shape) of \(dtypeName) is too large to address")
         }
         guard end - begin == needed else {
-            throw error(.byteCount, "tensor '\(name)': data_offsets [\(begin), \(end)] hold \(end - begin) bytes but shape \(shape) of \(dtypeName) needs \(needed)")
+            throw error(
+                .byteCount,
+                "tensor '\(name)': data_offsets [\(begin), \(end)] hold \(end - begin) bytes but shape \(shape) of \(dtypeName) needs \(needed)")
         }
         return SafeTensorsEntry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
     }
@@ -407,7 +418,9 @@ private struct Checker {
         if let dtype = DType(safeTensorsName: text) { return dtype }
         if DType.unsupportedSafeTensorsNames.contains(text) {
             let supported = DType.allCases.sorted { $0.safeTensorsWriteRank < $1.safeTensorsWriteRank }.map(\.safeTensorsName)
-            throw error(.unsupportedDType, "tensor '\(name)': dtype \(text) is unsupported (libtorch 1.13 has no such type; supported: \(supported.joined(separator: ", ")))")
+            throw error(
+                .unsupportedDType,
+                "tensor '\(name)': dtype \(text) is unsupported (libtorch 1.13 has no such type; supported: \(supported.joined(separator: ", ")))")
         }
         throw error(.unknownDType, "tensor '\(name)': unknown dtype '\(text)'")
     }
@@ -431,7 +444,9 @@ private struct Checker {
             if tiling == nil, let last = entries.last {
                 throw error(.truncated, "the file is truncated: its tensors need \(last.end) data bytes but only \(dataLength) follow the header")
             }
-            throw error(.offsets, "tensor '\(beyond.name)': data_offsets [\(beyond.begin), \(beyond.end)] run past the end of the data section (\(dataLength) bytes)")
+            throw error(
+                .offsets,
+                "tensor '\(beyond.name)': data_offsets [\(beyond.begin), \(beyond.end)] run past the end of the data section (\(dataLength) bytes)")
         }
         if let tiling { throw tiling }
         let covered = entries.last?.end ?? 0
@@ -498,11 +513,15 @@ private struct Plan {
         var offset = 0
         for (name, tensor) in tensors {
             let size = tensor.count * tensor.dtype.byteSize
-            members.append((name, .object([
-                ("dtype", .string(tensor.dtype.safeTensorsName)),
-                ("shape", .array(tensor.shape.map { .integer($0) })),
-                ("data_offsets", .array([.integer(offset), .integer(offset + size)])),
-            ])))
+            members.append(
+                (
+                    name,
+                    .object([
+                        ("dtype", .string(tensor.dtype.safeTensorsName)),
+                        ("shape", .array(tensor.shape.map { .integer($0) })),
+                        ("data_offsets", .array([.integer(offset), .integer(offset + size)]))
+                    ])
+                ))
             offset += size
         }
         var json = Array(HeaderJSON.object(members).compactText.utf8)

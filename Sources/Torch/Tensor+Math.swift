@@ -76,9 +76,11 @@ extension Tensor {
     // MARK: reductions
 
     private func reduce(_ op: ct_reduce_op, _ dims: [Int], _ keepDim: Bool, _ name: String) throws -> Tensor {
-        try Tensor.wrap(name, dims.map(Int64.init).withUnsafeBufferPointer {
-            ct_reduce(op, handle, $0.baseAddress, Int32($0.count), keepDim)
-        })
+        try Tensor.wrap(
+            name,
+            dims.map(Int64.init).withUnsafeBufferPointer {
+                ct_reduce(op, handle, $0.baseAddress, Int32($0.count), keepDim)
+            })
     }
 
     /// Sum over `dims` (all when empty).
@@ -101,7 +103,9 @@ extension Tensor {
         try Tensor.wrap("argmin", ct_argext(handle, Int64(dim ?? -100), keepDim, false))
     }
 
-    private func pair(_ name: String, _ fn: (UnsafeMutablePointer<OpaquePointer?>, UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> (values: Tensor, indices: Tensor) {
+    private func pair(_ name: String, _ fn: (UnsafeMutablePointer<OpaquePointer?>, UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> (
+        values: Tensor, indices: Tensor
+    ) {
         var v: OpaquePointer?
         var i: OpaquePointer?
         try Tensor.status(name, fn(&v, &i))

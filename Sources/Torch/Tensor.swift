@@ -150,9 +150,11 @@ public final class Tensor: @unchecked Sendable {
     }
 
     private static func factory(_ kind: ct_factory_kind, _ shape: [Int], _ dtype: DType, _ name: String) throws -> Tensor {
-        try wrap(name, shape.map(Int64.init).withUnsafeBufferPointer {
-            ct_factory(kind, dtype.ct, $0.baseAddress, Int32($0.count))
-        })
+        try wrap(
+            name,
+            shape.map(Int64.init).withUnsafeBufferPointer {
+                ct_factory(kind, dtype.ct, $0.baseAddress, Int32($0.count))
+            })
     }
 
     public static func zeros(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(CT_ZEROS, shape, dtype, "zeros") }
@@ -164,9 +166,11 @@ public final class Tensor: @unchecked Sendable {
     public static func randn(_ shape: [Int], dtype: DType = .float32) throws -> Tensor { try factory(CT_RANDN, shape, dtype, "randn") }
 
     public static func full(_ shape: [Int], value: Double, dtype: DType = .float32) throws -> Tensor {
-        try wrap("full", shape.map(Int64.init).withUnsafeBufferPointer {
-            ct_full(value, dtype.ct, $0.baseAddress, Int32($0.count))
-        })
+        try wrap(
+            "full",
+            shape.map(Int64.init).withUnsafeBufferPointer {
+                ct_full(value, dtype.ct, $0.baseAddress, Int32($0.count))
+            })
     }
 
     public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .int64) throws -> Tensor {
@@ -175,9 +179,11 @@ public final class Tensor: @unchecked Sendable {
 
     /// Integers uniform in [low, high).
     public static func randint(_ low: Int, _ high: Int, shape: [Int]) throws -> Tensor {
-        try wrap("randint", shape.map(Int64.init).withUnsafeBufferPointer {
-            ct_randint(Int64(low), Int64(high), $0.baseAddress, Int32($0.count))
-        })
+        try wrap(
+            "randint",
+            shape.map(Int64.init).withUnsafeBufferPointer {
+                ct_randint(Int64(low), Int64(high), $0.baseAddress, Int32($0.count))
+            })
     }
 
     /// A random permutation of 0..<n.

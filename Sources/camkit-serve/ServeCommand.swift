@@ -74,12 +74,14 @@ struct ServeCommand: ParsableCommand {
             settings.cacheEntries = cache
             let service = try CAMService(model: loaded, dataset: data, settings: settings)
             let threads = try Runtime.threadCount
-            let summary = "model \(loaded.source.lastPathComponent) (\(loaded.info.classNames.count) classes)"
+            let summary =
+                "model \(loaded.source.lastPathComponent) (\(loaded.info.classNames.count) classes)"
                 + (data.map { ", dataset \($0.name) (\($0.count) samples)" } ?? "")
                 + ", \(threads) libtorch threads"
             let host = self.host
             if !["127.0.0.1", "localhost", "::1"].contains(host) && !host.hasPrefix("127.") {
-                FileHandle.standardError.write(Data("camkit serve: warning: binding \(host) exposes the server beyond this machine; it has no authentication\n".utf8))
+                FileHandle.standardError.write(
+                    Data("camkit serve: warning: binding \(host) exposes the server beyond this machine; it has no authentication\n".utf8))
             }
             let app = CAMServer.application(service, host: host, port: port) { bound in
                 let shown = host.contains(":") ? "[\(host)]" : host

@@ -10,6 +10,9 @@ struct CamKitCommand: ParsableCommand {
         commandName: "camkit",
         abstract: "Class activation maps and weakly supervised localization.",
         version: CAMKitVersion.string,
-        subcommands: [LayersCommand.self, DataCommand.self, TrainCommand.self, ExplainCommand.self, LocalizeCommand.self, EvaluateCommand.self, ReportCommand.self, ServeLauncher.self, DemoCommand.self]
+        subcommands: [
+            LayersCommand.self, DataCommand.self, TrainCommand.self, ExplainCommand.self, LocalizeCommand.self, EvaluateCommand.self,
+            ReportCommand.self, ServeLauncher.self, DemoCommand.self
+        ]
     )
 }

@@ -34,8 +34,10 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             do {
-                try DataInspect.run(spec: spec, json: json, limit: limit,
-                                    samplesDirectory: json ? nil : URL(fileURLWithPath: samples), drawCount: count) { print($0) }
+                try DataInspect.run(
+                    spec: spec, json: json, limit: limit,
+                    samplesDirectory: json ? nil : URL(fileURLWithPath: samples), drawCount: count
+                ) { print($0) }
             } catch {
                 throw fail(error)
             }

@@ -67,8 +67,9 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Flag(name: .customLong("report"), inversion: .prefixedNo,
-          help: "Also write the HTML report DIR/report/index.html (see `camkit report` for its options).")
+    @Flag(
+        name: .customLong("report"), inversion: .prefixedNo,
+        help: "Also write the HTML report DIR/report/index.html (see `camkit report` for its options).")
     var htmlReport = true
 
     @OptionGroup var runtime: RuntimeOptions
@@ -101,17 +102,22 @@ struct EvaluateCommand: ParsableCommand {
             options.workers = workers
             options.limit = limit
             options.overwrite = overwrite
-            let report = try LocalizationEvaluation.run(dataset: data, datasetSpec: spec.description, source: source, options: options,
-                                                        output: output.directory)
+            let report = try LocalizationEvaluation.run(
+                dataset: data, datasetSpec: spec.description, source: source, options: options,
+                output: output.directory)
             func pct(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
             for m in report.metrics {
                 let name = m.method == LocalizationEvaluation.mapsMethod ? "maps" : "\(m.method ?? "") \(m.layer ?? "")"
-                print("\(name): MaxBoxAcc \(pct(m.maxBoxAcc.accuracy)) (threshold \(m.maxBoxAcc.threshold)), "
-                      + "MaxBoxAccV2 \(pct(m.maxBoxAccV2)) (" + m.maxBoxAccV2PerIoU.map { "IoU \($0.iou): \(pct($0.accuracy))" }.joined(separator: ", ")
-                      + "), GT-known loc \(pct(m.gtKnownLoc)), top-1 loc \(pct(m.top1Loc)), top-5 loc \(pct(m.top5Loc)), "
-                      + "top-1 cls \(pct(m.top1Cls)), mean IoU \(String(format: "%.4f", m.meanIoU)) [\(m.samples) samples]")
+                print(
+                    "\(name): MaxBoxAcc \(pct(m.maxBoxAcc.accuracy)) (threshold \(m.maxBoxAcc.threshold)), "
+                        + "MaxBoxAccV2 \(pct(m.maxBoxAccV2)) ("
+                        + m.maxBoxAccV2PerIoU.map { "IoU \($0.iou): \(pct($0.accuracy))" }.joined(separator: ", ")
+                        + "), GT-known loc \(pct(m.gtKnownLoc)), top-1 loc \(pct(m.top1Loc)), top-5 loc \(pct(m.top5Loc)), "
+                        + "top-1 cls \(pct(m.top1Cls)), mean IoU \(String(format: "%.4f", m.meanIoU)) [\(m.samples) samples]")
             }
-            print("evaluated \(report.evaluated) samples (\(report.resumed) already done); wrote \(report.metricsJSON.path), \(report.metricsCSV.path); per image: \(report.results.path)")
+            print(
+                "evaluated \(report.evaluated) samples (\(report.resumed) already done); wrote \(report.metricsJSON.path), \(report.metricsCSV.path); per image: \(report.results.path)"
+            )
             if htmlReport {
                 var loaded: LoadedModel?
                 if case .model(let box) = source { loaded = box.loaded }

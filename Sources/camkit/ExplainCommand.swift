@@ -9,7 +9,8 @@ struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Write class activation maps of images as overlays (and float32 maps) with explain.json.",
-        discussion: "Methods: \(CAMMethod.allCases.map(\.rawValue).joined(separator: " ")). Files: <image stem>.<method>.<layer>.<class>.png (raw maps as .npy with --raw, image-size maps as .map.npy with --maps) and explain.json (top-5 classes with logits and probabilities, files written). CAM exists only at the layer feeding global average pooling: with other layers too, it runs there only and the rest is listed under 'skipped'."
+        discussion:
+            "Methods: \(CAMMethod.allCases.map(\.rawValue).joined(separator: " ")). Files: <image stem>.<method>.<layer>.<class>.png (raw maps as .npy with --raw, image-size maps as .map.npy with --maps) and explain.json (top-5 classes with logits and probabilities, files written). CAM exists only at the layer feeding global average pooling: with other layers too, it runs there only and the rest is listed under 'skipped'."
     )
 
     @Argument(help: "Image files (JPEG, PNG, WebP, BMP).")
@@ -64,8 +65,9 @@ struct ExplainCommand: ParsableCommand {
             }
             options.writeRaw = raw
             options.writeImageMaps = maps
-            let report = try ExplainJob.run(images: images.map { URL(fileURLWithPath: $0) }, model: loaded, options: options,
-                                            outputDirectory: output.directory)
+            let report = try ExplainJob.run(
+                images: images.map { URL(fileURLWithPath: $0) }, model: loaded, options: options,
+                outputDirectory: output.directory)
             for s in report.skipped {
                 FileHandle.standardError.write(Data("camkit: note: skipped \(s.method) at \(s.layer): \(s.reason)\n".utf8))
             }

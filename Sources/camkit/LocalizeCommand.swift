@@ -24,7 +24,9 @@ struct LocalizeCommand: ParsableCommand {
 
     @OptionGroup var selection: MapSelectionOptions
 
-    @Option(name: .customLong("gt"), help: "Ground truth of an image, normalised ymin,xmin,ymax,xmax (several boxes: separate with ';'). Give it once per image, in order.")
+    @Option(
+        name: .customLong("gt"),
+        help: "Ground truth of an image, normalised ymin,xmin,ymax,xmax (several boxes: separate with ';'). Give it once per image, in order.")
     var truths: [String] = []
 
     @OptionGroup var classes: TargetClassOptions
@@ -57,11 +59,13 @@ struct LocalizeCommand: ParsableCommand {
             options.normalization = normalize
             options.score = scoring.score
             options.classes = try classes.indices()
-            let report = try LocalizeJob.run(images: images.map { URL(fileURLWithPath: $0) }, truths: parsedTruths, model: loaded,
-                                             options: options, outputDirectory: output.directory)
+            let report = try LocalizeJob.run(
+                images: images.map { URL(fileURLWithPath: $0) }, truths: parsedTruths, model: loaded,
+                options: options, outputDirectory: output.directory)
             for image in report.images {
                 for m in image.maps {
-                    var line = "\(image.image) \(m.method) \(m.layer) class \(m.classIndex) (\(m.className), p=\(String(format: "%.3f", m.probability))): "
+                    var line =
+                        "\(image.image) \(m.method) \(m.layer) class \(m.classIndex) (\(m.className), p=\(String(format: "%.3f", m.probability))): "
                     if let reason = m.noBox {
                         line += "no box (\(reason))"
                     } else {

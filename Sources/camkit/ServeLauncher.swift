@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `camkit serve`: runs the web app, which lives in its own executable (`camkit-serve`, next to
@@ -22,7 +22,10 @@ struct ServeLauncher: ParsableCommand {
         let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let server = me.deletingLastPathComponent().appendingPathComponent("camkit-serve")
         guard FileManager.default.isExecutableFile(atPath: server.path) else {
-            FileHandle.standardError.write(Data("camkit: error: the web app is not built: \(server.path) is missing (run `make serve` or `swift build -c release --product camkit-serve`)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "camkit: error: the web app is not built: \(server.path) is missing (run `make serve` or `swift build -c release --product camkit-serve`)\n"
+                        .utf8))
             throw ExitCode.failure
         }
         let argv = [server.path] + arguments + (help ? ["--help"] : [])

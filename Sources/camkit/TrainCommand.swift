@@ -73,11 +73,13 @@ struct TrainCommand: ParsableCommand {
             sigprocmask(SIG_UNBLOCK, &interrupt, nil)
             let killAfter = faultKillAfterSteps
             var steps = 0
-            try run.execute(workers: workers, checkpointEvery: checkpointEvery, shouldStop: {
-                steps += 1
-                if steps == killAfter { kill(getpid(), SIGKILL) }
-                return stopRequested.load(ordering: .relaxed)
-            })
+            try run.execute(
+                workers: workers, checkpointEvery: checkpointEvery,
+                shouldStop: {
+                    steps += 1
+                    if steps == killAfter { kill(getpid(), SIGKILL) }
+                    return stopRequested.load(ordering: .relaxed)
+                })
         } catch let error as TrainingInterrupted {
             print(error.description)
             throw ExitCode(130)
@@ -102,8 +104,9 @@ struct TrainCommand: ParsableCommand {
         config.imageSize = imageSize
         config.augment = augment
         config.seed = seed
-        return TrainingRun.Settings(dataset: dataset, validationDataset: valDataset, arch: arch, pretrained: pretrained,
-                                    preprocessing: preprocess, config: config, outputDirectory: out)
+        return TrainingRun.Settings(
+            dataset: dataset, validationDataset: valDataset, arch: arch, pretrained: pretrained,
+            preprocessing: preprocess, config: config, outputDirectory: out)
     }
 }
 

@@ -6,9 +6,11 @@ import Testing
     @Test(arguments: [
         (["layers", "--arch", "resnet18", "--threads", "100000"], "--threads 100000 is out of range: give 1...256"),
         (["layers", "--arch", "resnet18", "--threads", "0"], "--threads 0 is out of range"),
-        (["evaluate", "--maps", "/nonexistent", "--dataset", "synthetic", "--out", "/tmp/x", "--workers", "1000"],
-         "--workers 1000 is out of range: give 1...64"),
-        (["train", "--dataset", "synthetic", "--out", "/tmp/x", "--workers", "0"], "--workers 0 is out of range"),
+        (
+            ["evaluate", "--maps", "/nonexistent", "--dataset", "synthetic", "--out", "/tmp/x", "--workers", "1000"],
+            "--workers 1000 is out of range: give 1...64"
+        ),
+        (["train", "--dataset", "synthetic", "--out", "/tmp/x", "--workers", "0"], "--workers 0 is out of range")
     ])
     func outOfRangeThreadCountsAreRefused(arguments: [String], message: String) throws {
         let (status, output) = try TrainerResumeTests.run(arguments)

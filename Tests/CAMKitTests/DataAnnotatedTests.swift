@@ -119,7 +119,8 @@ import CAMKit
         #expect(incomplete?.message.contains("incomplete bndbox") == true)
 
         let coco = tmp.appendingPathComponent("bad.json")
-        try #"{"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[{"id":7,"image_id":1,"category_id":9,"bbox":[0,0,1,1]}],"categories":[{"id":1,"name":"a"}]}"#
+        try
+            #"{"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[{"id":7,"image_id":1,"category_id":9,"bbox":[0,0,1,1]}],"categories":[{"id":1,"name":"a"}]}"#
             .write(to: coco, atomically: true, encoding: .utf8)
         let unknown = dataError { _ = try AnnotatedImageDataset.coco(coco) }
         #expect(unknown?.kind == .badAnnotation)

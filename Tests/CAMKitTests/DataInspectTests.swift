@@ -66,8 +66,10 @@ import CAMKit
         let tmp = try Fixtures.temporaryDirectory("camkit-data-inspect")
         defer { try? FileManager.default.removeItem(at: tmp) }
         var printed: [String] = []
-        let summary = try DataInspect.run(spec: "stanford-cars:\(DataExpected.url("stanford-cars").path):test", samplesDirectory: tmp,
-                                          drawCount: 2) { printed.append($0) }
+        let summary = try DataInspect.run(
+            spec: "stanford-cars:\(DataExpected.url("stanford-cars").path):test", samplesDirectory: tmp,
+            drawCount: 2
+        ) { printed.append($0) }
         #expect(summary?.count == 3)
         #expect(printed.first?.contains("stanford-cars test: 3 samples, 196 classes") == true)
         let files = try FileManager.default.contentsOfDirectory(atPath: tmp.path).sorted()

@@ -32,16 +32,18 @@ struct RectangleDataset: Dataset {
         try checkIndex(i)
         let r = rect(i)
         if i == missingAt {
-            return Sample(id: "r\(i)", label: i % 3, className: classNames[i % 3], boxes: [], width: r.w, height: r.h,
-                          image: .file(URL(fileURLWithPath: "/nonexistent/r\(i).png")))
+            return Sample(
+                id: "r\(i)", label: i % 3, className: classNames[i % 3], boxes: [], width: r.w, height: r.h,
+                image: .file(URL(fileURLWithPath: "/nonexistent/r\(i).png")))
         }
         let box = BoundingBox(x0: Double(r.x0), y0: Double(r.y0), x1: Double(r.x1), y1: Double(r.y1), width: r.w, height: r.h)
-        return Sample(id: "r\(i)", label: i % 3, className: classNames[i % 3], boxes: [box], width: r.w, height: r.h,
-                      image: .generated {
-                          var img = try Image(width: r.w, height: r.h, channels: 3, repeating: 0)
-                          for y in r.y0..<r.y1 { for x in r.x0..<r.x1 { for c in 0..<3 { img[x, y, c] = 255 } } }
-                          return img
-                      })
+        return Sample(
+            id: "r\(i)", label: i % 3, className: classNames[i % 3], boxes: [box], width: r.w, height: r.h,
+            image: .generated {
+                var img = try Image(width: r.w, height: r.h, channels: 3, repeating: 0)
+                for y in r.y0..<r.y1 { for x in r.x0..<r.x1 { for c in 0..<3 { img[x, y, c] = 255 } } }
+                return img
+            })
     }
 }
 
@@ -69,8 +71,9 @@ struct RectangleDataset: Dataset {
     @Test func sameSeedAndEpochGiveTheSameBatchesWhateverTheThreads() throws {
         let ds = try SyntheticDataset(config: SyntheticConfig(seed: 4, classes: 5, trainCount: 37, testCount: 1, size: 40), split: "train")
         func run(workers: Int, prefetch: Int, epoch: Int, seed: UInt64 = 11) throws -> [(indices: [Int], bytes: [UInt8], boxes: [[BoundingBox]])] {
-            let options = DataLoader.Options(batchSize: 8, imageSize: 32, shuffle: true, seed: seed, workers: workers, prefetch: prefetch,
-                                             augmentation: .standard)
+            let options = DataLoader.Options(
+                batchSize: 8, imageSize: 32, shuffle: true, seed: seed, workers: workers, prefetch: prefetch,
+                augmentation: .standard)
             let loader = try DataLoader(dataset: ds, options: options)
             let it = loader.batches(epoch: epoch)
             var out: [([Int], [UInt8], [[BoundingBox]])] = []
@@ -90,8 +93,11 @@ struct RectangleDataset: Dataset {
         #expect(reseeded.map(\.indices) != a.map(\.indices))
 
         // Resuming at batch 2 (and building one batch directly) gives the same batches.
-        let loader = try DataLoader(dataset: ds, options: .init(batchSize: 8, imageSize: 32, shuffle: true, seed: 11, workers: 2,
-                                                                 augmentation: .standard))
+        let loader = try DataLoader(
+            dataset: ds,
+            options: .init(
+                batchSize: 8, imageSize: 32, shuffle: true, seed: 11, workers: 2,
+                augmentation: .standard))
         let resumed = loader.batches(epoch: 3, startingAt: 2)
         var k = 2
         while let batch = try resumed.nextBatch() {

@@ -62,7 +62,7 @@ import CAMKit
         ("synthetic:seed=1,seed=2", "given twice"),
         ("synthetic:seed", "splits are train and test"),
         ("folder:/f:=3", "is not key=value"),
-        ("tfds:/d::test", "empty segment"),
+        ("tfds:/d::test", "empty segment")
     ])
     func badSpecsSayWhatIsWrong(_ text: String, _ fragment: String) {
         let e = dataError { _ = try DatasetSpec.parse(text) }
@@ -89,7 +89,7 @@ import CAMKit
             ("coco:\(root)/coco/instances.json", 3),
             ("folder:\(root)/folder", 3),
             ("wsol:\(root)/wsol", 3),
-            ("synthetic:train=10,test=4,size=48:test", 4),
+            ("synthetic:train=10,test=4,size=48:test", 4)
         ]
         for (text, count) in cases {
             let ds = try DatasetSpec.parse(text).open()

@@ -45,7 +45,8 @@ import CZlib
         #expect(message(Data(header)) == "corrupt zlib data: incorrect header check (found after reading 2 of its \(z9.count) bytes)")
         var flipped = [UInt8](stored)
         flipped[flipped.count / 2] ^= 0x20
-        #expect(message(Data(flipped)) == "corrupt zlib data: incorrect data check (found after reading \(stored.count) of its \(stored.count) bytes)")
+        #expect(
+            message(Data(flipped)) == "corrupt zlib data: incorrect data check (found after reading \(stored.count) of its \(stored.count) bytes)")
         #expect(message(z9.prefix(z9.count / 2)).hasPrefix("the zlib stream is truncated: its \(z9.count / 2) bytes end before"))
         #expect(message(Data()).hasPrefix("the zlib stream is truncated: its 0 bytes"))
         // Trailing bytes after the stream are ignored, as zlib's uncompress does.
@@ -57,7 +58,8 @@ import CZlib
         let z9 = try Data(contentsOf: DataExpected.url("inflate/text.z9"))
         #expect(try Zlib.inflate(z9, limit: text.count) == text)
         let e = dataError { _ = try Zlib.inflate(z9, limit: text.count - 1) }
-        #expect(e?.message == "the zlib stream inflates to more than \(text.count - 1) bytes, the limit; "
+        #expect(
+            e?.message == "the zlib stream inflates to more than \(text.count - 1) bytes, the limit; "
                 + "refusing it (a decompression bomb or a damaged file?)")
         // A bomb: 64 MiB of zeros in some 64 KB, refused at 1 MiB.
         let zeros = [UInt8](repeating: 0, count: 64 << 20)
@@ -80,7 +82,8 @@ import CZlib
         let e = dataError { _ = try MATFile(contentsOf: u) }
         #expect(e?.kind == .badFormat)
         #expect(e?.path == u.path)
-        #expect(e?.message == "the compressed element at byte 128 does not inflate: corrupt zlib data: incorrect header check "
+        #expect(
+            e?.message == "the compressed element at byte 128 does not inflate: corrupt zlib data: incorrect header check "
                 + "(found after reading 2 of its 2675 bytes)")
     }
 

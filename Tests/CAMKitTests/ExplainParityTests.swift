@@ -49,8 +49,9 @@ import CAMKit
         let input = try inputs.tensor("input")
         let logits = try withInferenceMode { try model(input) }
         // The maps were computed with these weights; stale fixtures fail here rather than everywhere.
-        #expect(try relativeError(logits, inputs.tensor("logits")) < 1e-4,
-                "\(modelFile) changed: rerun tools/make_explain_fixtures.py")
+        #expect(
+            try relativeError(logits, inputs.tensor("logits")) < 1e-4,
+            "\(modelFile) changed: rerun tools/make_explain_fixtures.py")
         return Setup(
             model: model, input: input,
             layers: try #require(inputs.metadata["layers"]).split(separator: ",").map(String.init),
@@ -292,8 +293,12 @@ import CAMKit
     @Test func explanationCarriesSkippedPairsAndNamedTopClasses() throws {
         let s = try Self.setup()
         let e = try Explainer(model: s.model).explain(s.input, methods: [.cam, .gradCAM], layers: ["layer3", "layer4"])
-        #expect(e.skipped == [SkippedPair(method: "cam", layer: "layer3",
-                                          reason: "CAM is defined only at the layer feeding global average pooling ('layer4')")])
+        #expect(
+            e.skipped == [
+                SkippedPair(
+                    method: "cam", layer: "layer3",
+                    reason: "CAM is defined only at the layer feeding global average pooling ('layer4')")
+            ])
         #expect(Set(e.maps.map { "\($0.method.rawValue)/\($0.layer)" }) == ["cam/layer4", "gradcam/layer3", "gradcam/layer4"])
         let names = ["a", "b", "c"]
         for image in 0..<s.input.shape[0] {
@@ -373,11 +378,13 @@ import CAMKit
             ("constant positive", try Tensor.full([2, 2], value: 2)),
             ("single pixel", try Tensor([-0.25] as [Float], shape: [1, 1])),
             ("tiny", try Tensor([1e-30, 0, -1e-30, 2e-30] as [Float], shape: [2, 2])),
-            ("batch of zeros and mixed", try Tensor([0, 0, 0, 0, -1, 2, 0.5, -3] as [Float], shape: [2, 2, 2])),
+            ("batch of zeros and mixed", try Tensor([0, 0, 0, 0, -1, 2, 0.5, -3] as [Float], shape: [2, 2, 2]))
         ]
         for (name, raw) in cases {
-            for map in [try MapPostprocessing.normalize(raw, mode: mode),
-                        try MapPostprocessing.upsample(MapPostprocessing.normalize(raw, mode: mode), to: (5, 7))] {
+            for map in [
+                try MapPostprocessing.normalize(raw, mode: mode),
+                try MapPostprocessing.upsample(MapPostprocessing.normalize(raw, mode: mode), to: (5, 7))
+            ] {
                 let values = try map.floats()
                 #expect(!values.contains { $0.isNaN }, "\(mode) \(name): NaN")
                 // The tutorial divides by the maximum without ReLU: negative values stay negative.

@@ -17,7 +17,7 @@ import CAMKit
     /// Every codec fixture decodes (from the path and from bytes) to exactly what cv2.imread gives.
     @Test(arguments: [
         "src.png", "photo.jpg", "gray.png", "gray.jpg", "rgba.png", "deep16.png", "gray16.png", "palette.png",
-        "lossy.webp", "lossless.webp", "src.bmp", "exif6.jpg", "exif8.jpg",
+        "lossy.webp", "lossless.webp", "src.bmp", "exif6.jpg", "exif8.jpg"
     ])
     func decodesLikeOpenCVPython(_ name: String) throws {
         let parts = name.split(separator: ".")

@@ -17,10 +17,10 @@ import CAMKit
     static var contoursJSON: [String: Any] { try! ImagingFixture.json("contours/contours.json") }
 
     static let retrievals: [(String, ContourRetrieval)] = [
-        ("external", .external), ("list", .list), ("ccomp", .ccomp), ("tree", .tree), ("floodfill", .floodFill),
+        ("external", .external), ("list", .list), ("ccomp", .ccomp), ("tree", .tree), ("floodfill", .floodFill)
     ]
     static let approximations: [(String, ContourApproximation)] = [
-        ("none", .none), ("simple", .simple), ("tc89_l1", .tc89L1), ("tc89_kcos", .tc89KCOS),
+        ("none", .none), ("simple", .simple), ("tc89_l1", .tc89L1), ("tc89_kcos", .tc89KCOS)
     ]
 
     /// Every retrieval mode x approximation method on a mask with holes, an island, border blobs,

@@ -45,8 +45,10 @@ import CAMKit
     }
 
     @Test func polylinesRectanglesAndTextMatchOpenCVPython() throws {
-        let polys = [[Point2i(2, 2), Point2i(20, 5), Point2i(12, 30)],
-                     [Point2i(30, 35), Point2i(45, 20), Point2i(40, 38), Point2i(25, 39)]]
+        let polys = [
+            [Point2i(2, 2), Point2i(20, 5), Point2i(12, 30)],
+            [Point2i(30, 35), Point2i(45, 20), Point2i(40, 38), Point2i(25, 39)]
+        ]
         var closed = try Self.base()
         try closed.drawPolylines(polys, closed: true, color: .yellow)
         #expect(closed == (try ImagingFixture.image("drawing/polylines_closed.npy")))

@@ -62,7 +62,7 @@ import CAMKit
             ("npy/i8_1d.npy", try NPYArray([-1, 0, 1 << 40, -(1 << 62)] as [Int64], shape: [4])),
             ("npy/f4_scalar.npy", try NPYArray([2.5] as [Float], shape: [])),
             ("npy/bool.npy", try NPYArray([true, false, false, true], shape: [2, 2])),
-            ("npy/f4_empty.npy", try NPYArray([Float](), shape: [0, 3])),
+            ("npy/f4_empty.npy", try NPYArray([Float](), shape: [0, 3]))
         ]
         for (name, array) in cases {
             #expect(NPY.encode(array) == (try Data(contentsOf: ImagingFixture.url(name))), "\(name)")

@@ -16,7 +16,7 @@ import CAMKit
 @Suite struct ImagingResizeColorTests {
     static let interpolations: [(String, Interpolation)] = [
         ("nearest", .nearest), ("linear", .linear), ("cubic", .cubic), ("area", .area),
-        ("lanczos4", .lanczos4), ("linear_exact", .linearExact), ("nearest_exact", .nearestExact),
+        ("lanczos4", .lanczos4), ("linear_exact", .linearExact), ("nearest_exact", .nearestExact)
     ]
 
     @Test func fixtureListsTheSameInterpolations() throws {
@@ -122,9 +122,13 @@ import CAMKit
         let src = try Image(contentsOf: ImagingFixture.url("src.png"))
         // The other input is src turned 180 degrees.
         var other = src
-        for y in 0..<src.height { for x in 0..<src.width { for c in 0..<3 {
-            other[x, y, c] = src[src.width - 1 - x, src.height - 1 - y, c]
-        } } }
+        for y in 0..<src.height {
+            for x in 0..<src.width {
+                for c in 0..<3 {
+                    other[x, y, c] = src[src.width - 1 - x, src.height - 1 - y, c]
+                }
+            }
+        }
         #expect(try Image.addWeighted(src, 0.3, other, 0.7, gamma: 5) == ImagingFixture.image("color/addweighted_a03_b07_g5.npy"))
         #expect(try src.blended(with: other, alpha: 0.5) == ImagingFixture.image("color/addweighted_half.npy"))
         // Float maps: the map and its rows reversed, 0.25 / 1.5 / -0.1.

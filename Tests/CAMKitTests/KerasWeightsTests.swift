@@ -189,9 +189,15 @@ struct KerasWeightsTests {
         #expect(oihw.shape == [4, 4, 3, 3])
         #expect(oihw.isContiguous)
         let src = try hwio.floats(), dst = try oihw.floats()
-        for o in 0..<4 { for i in 0..<4 { for h in 0..<3 { for w in 0..<3 {
-            #expect(dst[((o * 4 + i) * 3 + h) * 3 + w] == src[((h * 3 + w) * 4 + i) * 4 + o])
-        } } } }
+        for o in 0..<4 {
+            for i in 0..<4 {
+                for h in 0..<3 {
+                    for w in 0..<3 {
+                        #expect(dst[((o * 4 + i) * 3 + h) * 3 + w] == src[((h * 3 + w) * 4 + i) * 4 + o])
+                    }
+                }
+            }
+        }
         let stem = try file.weights(forLayer: "conv1_conv").convKernelOIHW()
         #expect(stem.shape == [64, 3, 7, 7])
     }
@@ -238,8 +244,11 @@ struct KerasWeightsTests {
         let error = kerasError { _ = try file.weights(forLayer: "conv1_relu").convKernelOIHW() }
         #expect(error == .missingWeight(file: file.file, layer: "conv1_relu", weight: "kernel", available: []))
         let bnError = kerasError { _ = try file.weights(forLayer: "conv1_bn").tensor("kernel") }
-        #expect(bnError == .missingWeight(file: file.file, layer: "conv1_bn", weight: "kernel",
-                                          available: ["gamma", "beta", "moving_mean", "moving_variance"]))
+        #expect(
+            bnError
+                == .missingWeight(
+                    file: file.file, layer: "conv1_bn", weight: "kernel",
+                    available: ["gamma", "beta", "moving_mean", "moving_variance"]))
     }
 
     @Test func wronglyShapedKernelGivesExpectedAndFound() throws {
@@ -257,10 +266,14 @@ struct KerasWeightsTests {
 
         let dense = try file.weights(forLayer: "dense")
         let denseError = kerasError { _ = try dense.denseKernelOutIn(expectedOutIn: [196, 2048]) }
-        #expect(denseError == .shapeMismatch(file: file.file, layer: "dense", weight: "kernel", expected: [2048, 196],
-                                             found: [64, 5], note: "Keras dense kernels are [in, out]; [out, in] [196, 2048]"))
+        #expect(
+            denseError
+                == .shapeMismatch(
+                    file: file.file, layer: "dense", weight: "kernel", expected: [2048, 196],
+                    found: [64, 5], note: "Keras dense kernels are [in, out]; [out, in] [196, 2048]"))
         let bnError = kerasError { _ = try file.weights(forLayer: "conv1_bn").batchNorm(channels: 128) }
-        if case .shapeMismatch(_, "conv1_bn", "gamma", [128], [64], _)? = bnError {} else {
+        if case .shapeMismatch(_, "conv1_bn", "gamma", [128], [64], _)? = bnError {
+        } else {
             Issue.record("expected a gamma shape mismatch, got \(String(describing: bnError))")
         }
     }
@@ -319,27 +332,31 @@ struct KerasWeightsTests {
 
     @Test func modelConfigVariants() throws {
         // Python's json.dumps writes NaN for float configs.
-        #expect(try KerasJSON.parse(#"{"a": NaN, "b": [1, true, null, "x"]}"#)["b"]
+        #expect(
+            try KerasJSON.parse(#"{"a": NaN, "b": [1, true, null, "x"]}"#)["b"]
                 == .array([.number(1), .bool(true), .null, .string("x")]))
         #expect(try KerasJSON.parse(#"{"a": NaN}"#)["a"]?.numberValue?.isNaN == true)
-        #expect(try KerasJSON.parse(#"[Infinity, -Infinity, 1e-7, -0.5]"#)
+        #expect(
+            try KerasJSON.parse(#"[Infinity, -Infinity, 1e-7, -0.5]"#)
                 == .array([.number(.infinity), .number(-.infinity), .number(1e-7), .number(-0.5)]))
         // Keras 2.0-era Sequential: "config" is the layer list; a linear Dense followed by an
         // Activation layer; an activation stored as an object.
-        let sequential = try KerasModelConfig(json: """
-            {"class_name": "Sequential", "config": [
-              {"class_name": "Dense", "config": {"name": "fc", "units": 7, "activation": "linear", "use_bias": false}},
-              {"class_name": "Activation", "config": {"name": "act", "activation": "softmax"}}]}
-            """, file: "x.h5")
+        let sequential = try KerasModelConfig(
+            json: """
+                {"class_name": "Sequential", "config": [
+                  {"class_name": "Dense", "config": {"name": "fc", "units": 7, "activation": "linear", "use_bias": false}},
+                  {"class_name": "Activation", "config": {"name": "act", "activation": "softmax"}}]}
+                """, file: "x.h5")
         #expect(sequential.layers.map(\.name) == ["fc", "act"])
         #expect(sequential.denseHead == KerasDenseHead(layerName: "fc", units: 7, activation: "softmax", useBias: false))
         #expect(sequential.outputLayerNames == ["act"])
-        let objectActivation = try KerasModelConfig(json: """
-            {"class_name": "Functional", "config": {"name": "m", "layers": [
-              {"class_name": "Dense", "name": "head", "config": {"name": "head", "units": 3,
-               "activation": {"module": "keras.activations", "class_name": "function", "config": "sigmoid"}}}],
-             "output_layers": [["head", 0, 0]]}}
-            """, file: "x.h5")
+        let objectActivation = try KerasModelConfig(
+            json: """
+                {"class_name": "Functional", "config": {"name": "m", "layers": [
+                  {"class_name": "Dense", "name": "head", "config": {"name": "head", "units": 3,
+                   "activation": {"module": "keras.activations", "class_name": "function", "config": "sigmoid"}}}],
+                 "output_layers": [["head", 0, 0]]}}
+                """, file: "x.h5")
         #expect(objectActivation.denseHead?.activation == "sigmoid")
         #expect(objectActivation.outputLayerNames == ["head"])
         #expect(throws: KerasWeightsError.badModelConfig(file: "x.h5", detail: "no class_name")) {
@@ -391,7 +408,8 @@ struct KerasHDF5FileTests {
         let legacy = try HDF5File(readingFrom: keras("legacy_fixed_strings_notop.h5"))
         #expect(try legacy.root.attribute("keras_version") == .string("2.2.4"))  // fixed-length scalar
         #expect(try legacy.root.attribute("layer_names0") == .strings(["input_1", "conv1_pad", "conv1_conv"]))
-        #expect(try legacy.root.group("conv1_conv").stringArrayAttribute("weight_names")
+        #expect(
+            try legacy.root.group("conv1_conv").stringArrayAttribute("weight_names")
                 == ["conv1_conv/kernel:0", "conv1_conv/bias:0"])
     }
 

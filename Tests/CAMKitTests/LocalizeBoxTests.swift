@@ -91,8 +91,10 @@ import CAMKit
         let zeros = try FloatMap(width: 8, height: 5, repeating: 0)
         let nan = try FloatMap(width: 4, height: 4, repeating: .nan)
         let negative = try FloatMap(width: 4, height: 4, repeating: -1)
-        for rule in [BoxRule.tutorial, .camkit, .gradCAMPaper, try BoxRule(parsing: "camkit:select=all,shape=rotated"),
-                     try BoxRule(parsing: "camkit:regions=tree-contours,select=all")] {
+        for rule in [
+            BoxRule.tutorial, .camkit, .gradCAMPaper, try BoxRule(parsing: "camkit:select=all,shape=rotated"),
+            try BoxRule(parsing: "camkit:regions=tree-contours,select=all")
+        ] {
             #expect(try BoxExtractor.boxes(in: nan, rule: rule) == .noBox(.emptyMap))
             let z = try BoxExtractor.boxes(in: zeros, rule: rule)
             #expect(z == .noBox(.emptyMap) || z == .noBox(.nothingAboveThreshold))

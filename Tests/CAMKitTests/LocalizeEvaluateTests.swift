@@ -14,7 +14,7 @@ import CAMKit
 @testable import CAMReport
 @testable import CAMJobs
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The evaluation pipeline: maps from files under both protocols against the Python references,
@@ -65,8 +65,9 @@ import Glibc
         var options = EvaluationOptions(methods: [], layers: [], sweep: try .standard(p))
         options.progress = false
         let out = try Fixtures.temporaryDirectory("camkit-eval")
-        let report = try LocalizationEvaluation.run(dataset: spec.open(), datasetSpec: spec.description, source: .maps(maps),
-                                                    options: options, output: out)
+        let report = try LocalizationEvaluation.run(
+            dataset: spec.open(), datasetSpec: spec.description, source: .maps(maps),
+            options: options, output: out)
         let m = try #require(report.metrics.first)
         let e = LocalizeFixture.expected[p.rawValue] as! [String: Any]
         #expect(m.samples == 200)
@@ -101,7 +102,8 @@ import Glibc
         try NPY.write(try NPYArray([Double](repeating: 2, count: 4), shape: [2, 2]), to: bad)
         let out = try Fixtures.temporaryDirectory("camkit-eval")
         do {
-            _ = try LocalizationEvaluation.run(dataset: spec.open(), datasetSpec: spec.description, source: .maps(maps), options: options, output: out)
+            _ = try LocalizationEvaluation.run(
+                dataset: spec.open(), datasetSpec: spec.description, source: .maps(maps), options: options, output: out)
             Issue.record("expected an error")
         } catch let e as CAMError {
             #expect(e.path == bad.path && e.message.contains("[0, 1]"), "\(e)")
@@ -112,7 +114,8 @@ import Glibc
         // A missing map: the error lists the names looked for.
         try FileManager.default.removeItem(at: bad)
         do {
-            _ = try LocalizationEvaluation.run(dataset: spec.open(), datasetSpec: spec.description, source: .maps(maps), options: options, output: out)
+            _ = try LocalizationEvaluation.run(
+                dataset: spec.open(), datasetSpec: spec.description, source: .maps(maps), options: options, output: out)
             Issue.record("expected an error")
         } catch let e as CAMError {
             #expect(e.message.contains("img001.png.npy") && e.message.contains("img001.npy"), "\(e)")
@@ -146,8 +149,9 @@ import Glibc
         options.batchSize = 4
         options.progress = false
         let out = try Fixtures.temporaryDirectory("camkit-eval")
-        let first = try LocalizationEvaluation.run(dataset: spec.open(), datasetSpec: spec.description,
-                                                   source: .model(LoadedModelBox(loaded)), options: options, output: out)
+        let first = try LocalizationEvaluation.run(
+            dataset: spec.open(), datasetSpec: spec.description,
+            source: .model(LoadedModelBox(loaded)), options: options, output: out)
         #expect(first.evaluated == 10 && first.resumed == 0)
         #expect(first.metrics.count == 4)
         for m in first.metrics {
@@ -156,8 +160,9 @@ import Glibc
         }
         let counts = try ResultStore(url: first.results).counts()
         #expect(counts.samples == 10 && counts.results == 40)
-        let again = try LocalizationEvaluation.run(dataset: spec.open(), datasetSpec: spec.description,
-                                                   source: .model(LoadedModelBox(loaded)), options: options, output: out)
+        let again = try LocalizationEvaluation.run(
+            dataset: spec.open(), datasetSpec: spec.description,
+            source: .model(LoadedModelBox(loaded)), options: options, output: out)
         #expect(again.evaluated == 0 && again.resumed == 10)
         #expect(again.metrics.map(\.maxBoxAcc) == first.metrics.map(\.maxBoxAcc))
         #expect(again.metrics.map(\.meanIoU) == first.metrics.map(\.meanIoU))
@@ -165,15 +170,17 @@ import Glibc
         var cam = options
         cam.methods = [.cam, .gradCAM]
         cam.overwrite = true
-        let withCAM = try LocalizationEvaluation.run(dataset: spec.open(), datasetSpec: spec.description,
-                                                     source: .model(LoadedModelBox(loaded)), options: cam, output: out)
+        let withCAM = try LocalizationEvaluation.run(
+            dataset: spec.open(), datasetSpec: spec.description,
+            source: .model(LoadedModelBox(loaded)), options: cam, output: out)
         #expect(withCAM.metrics.map { "\($0.method!)/\($0.layer!)" } == ["cam/layer4", "gradcam/layer3", "gradcam/layer4"])
         // CAM at other layers only: a clear error, nothing crashes.
         cam.methods = [.cam]
         cam.layers = ["layer3"]
         #expect(throws: (any Error).self) {
-            try LocalizationEvaluation.run(dataset: spec.open(), datasetSpec: spec.description, source: .model(LoadedModelBox(loaded)),
-                                           options: cam, output: out)
+            try LocalizationEvaluation.run(
+                dataset: spec.open(), datasetSpec: spec.description, source: .model(LoadedModelBox(loaded)),
+                options: cam, output: out)
         }
     }
 
@@ -187,8 +194,9 @@ import Glibc
         var options = LocalizeOptions(methods: [.cam, .gradCAM], layers: [loaded.model.lastFeatureLayer])
         options.rule = .tutorial
         let truth = [BoundingBox(ymin: 0.1, xmin: 0.2, ymax: 0.7, xmax: 0.8)]
-        let report = try LocalizeJob.run(images: [imageURL], truths: [truth], model: loaded, options: options,
-                                         outputDirectory: dir.appendingPathComponent("out"))
+        let report = try LocalizeJob.run(
+            images: [imageURL], truths: [truth], model: loaded, options: options,
+            outputDirectory: dir.appendingPathComponent("out"))
         #expect(report.images.count == 1 && report.images[0].maps.count == 2)
         for m in report.images[0].maps {
             #expect(m.bestIoU != nil)
@@ -229,8 +237,10 @@ import Glibc
         let (data, maps) = try Self.makeWSOLFolder(count: 40, upsample: 96)
         let out = try Fixtures.temporaryDirectory("camkit-kill"), reference = try Fixtures.temporaryDirectory("camkit-ref")
         func arguments(_ dir: URL) -> [String] {
-            ["evaluate", "--maps", maps.path, "--dataset", "wsol:\(data.path)", "--protocol", "wsolevaluation",
-             "--batch-size", "1", "--out", dir.path]
+            [
+                "evaluate", "--maps", maps.path, "--dataset", "wsol:\(data.path)", "--protocol", "wsolevaluation",
+                "--batch-size", "1", "--out", dir.path
+            ]
         }
         func launch(_ dir: URL) throws -> Process {
             let p = Process()

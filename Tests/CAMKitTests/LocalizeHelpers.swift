@@ -45,19 +45,22 @@ enum LocalizeFixture {
         let label: Int
         let predictions: [Int]
         var truth: GroundTruth {
-            GroundTruth(boxes: boxes.map {
-                BoundingBox(ymin: Double($0.y0) / Double(height), xmin: Double($0.x0) / Double(width),
-                            ymax: Double($0.y1) / Double(height), xmax: Double($0.x1) / Double(width))
-            }, imageWidth: width, imageHeight: height)
+            GroundTruth(
+                boxes: boxes.map {
+                    BoundingBox(
+                        ymin: Double($0.y0) / Double(height), xmin: Double($0.x0) / Double(width),
+                        ymax: Double($0.y1) / Double(height), xmax: Double($0.x1) / Double(width))
+                }, imageWidth: width, imageHeight: height)
         }
     }
 
     static let samples: [SampleInfo] = {
         let j = try! json("samples.json")
         return (j["samples"] as! [[String: Any]]).map { s in
-            SampleInfo(id: s["id"] as! String, width: int(s["width"]!), height: int(s["height"]!),
-                       boxes: (s["boxes"] as! [[Any]]).map { b in PixelBox(x0: int(b[0]), y0: int(b[1]), x1: int(b[2]), y1: int(b[3])) },
-                       label: int(s["label"]!), predictions: (s["predictions"] as! [Any]).map(int))
+            SampleInfo(
+                id: s["id"] as! String, width: int(s["width"]!), height: int(s["height"]!),
+                boxes: (s["boxes"] as! [[Any]]).map { b in PixelBox(x0: int(b[0]), y0: int(b[1]), x1: int(b[2]), y1: int(b[3])) },
+                label: int(s["label"]!), predictions: (s["predictions"] as! [Any]).map(int))
         }
     }()
 }
@@ -102,12 +105,19 @@ enum JSONValue: Decodable {
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
     }
 
     var any: Any {

@@ -93,12 +93,14 @@ import CAMKit
 
     @Test func wsolGroundTruthResizing() {
         // resize_bbox truncates: 299 * 26 / 300 = 25.91 -> 25.
-        #expect(WSOLProtocol.resizeBox(PixelBox(x0: 10, y0: 20, x1: 299, y1: 199), from: (300, 200), to: (26, 26))
+        #expect(
+            WSOLProtocol.resizeBox(PixelBox(x0: 10, y0: 20, x1: 299, y1: 199), from: (300, 200), to: (26, 26))
                 == PixelBox(x0: 0, y0: 2, x1: 25, y1: 25))
         // Normalised boxes from integer pixel boxes come back exactly.
         for (w, h) in [(37, 311), (399, 41), (224, 224)] {
             for x in [0, 1, 17, w - 1, w] {
-                let b = BoundingBox(ymin: Double(h / 3) / Double(h), xmin: Double(x) / Double(w), ymax: Double(h) / Double(h), xmax: Double(w) / Double(w))
+                let b = BoundingBox(
+                    ymin: Double(h / 3) / Double(h), xmin: Double(x) / Double(w), ymax: Double(h) / Double(h), xmax: Double(w) / Double(w))
                 #expect(WSOLProtocol.pixelBox(b, width: w, height: h) == PixelBox(x0: x, y0: h / 3, x1: w, y1: h))
             }
         }

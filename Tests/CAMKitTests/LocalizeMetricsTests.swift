@@ -26,8 +26,10 @@ import CAMKit
             let truth = s.truth
             let scored = try scorer.score(map, truth: truth, source: s.id)
             ruleIoUs.append(scored.ruleIoU)
-            try acc.add(SampleEvaluation(sampleID: s.id, label: s.label, predictions: s.predictions, ruleIoU: scored.ruleIoU,
-                                         sweep: try #require(scored.sweep), truth: truth.boxes))
+            try acc.add(
+                SampleEvaluation(
+                    sampleID: s.id, label: s.label, predictions: s.predictions, ruleIoU: scored.ruleIoU,
+                    sweep: try #require(scored.sweep), truth: truth.boxes))
         }
         return (try acc.metrics(boxRule: BoxRule.camkit.description), ruleIoUs)
     }
@@ -90,7 +92,9 @@ import CAMKit
             #expect(abs(b.meanIoU - double(eb["mean_iou"]!)) < 1e-12, "\(b.name)")
             #expect(b.accuracy == doubles(eb["accuracy"]!), "\(b.name)")
         }
-        print("\(p.rawValue): MaxBoxAcc \(m.maxBoxAcc.accuracy) at \(m.maxBoxAcc.threshold), MaxBoxAccV2 \(m.maxBoxAccV2), mean IoU \(m.meanIoU), GT-known \(m.gtKnownLoc), top-1 loc \(m.top1Loc!); per-threshold count mismatches vs Python: \(mismatches)")
+        print(
+            "\(p.rawValue): MaxBoxAcc \(m.maxBoxAcc.accuracy) at \(m.maxBoxAcc.threshold), MaxBoxAccV2 \(m.maxBoxAccV2), mean IoU \(m.meanIoU), GT-known \(m.gtKnownLoc), top-1 loc \(m.top1Loc!); per-threshold count mismatches vs Python: \(mismatches)"
+        )
     }
 
     @Test func wsolevaluationProtocolMatchesPythonBoxEvaluator() throws { try Self.check(.wsolevaluation) }

@@ -51,8 +51,10 @@ import CAMKit
             if count != lastCount {
                 let comps = floodFillComponents(mask, width: w, height: h)
                 let largest = comps.max { ($0.pixelCount, -$0.firstPixel) < ($1.pixelCount, -$1.firstPixel) }
-                reference = (sorted(try contourBoxes(mask, width: w, height: h, mode: .ccomp)), largest,
-                             sorted(try contourBoxes(mask, width: w, height: h, mode: .external)))
+                reference = (
+                    sorted(try contourBoxes(mask, width: w, height: h, mode: .ccomp)), largest,
+                    sorted(try contourBoxes(mask, width: w, height: h, mode: .external))
+                )
                 #expect(sorted(comps.map(\.box)) == reference.boxes, "\(label): flood fill and CCOMP contours disagree")
                 lastCount = count
                 a.distinctMasks += 1
@@ -60,11 +62,15 @@ import CAMKit
             }
             a.thresholds += 1
             let mine = sorted(s.components.map(\.box))
-            if mine == reference.boxes { a.boxSetsEqual += 1 } else {
+            if mine == reference.boxes {
+                a.boxSetsEqual += 1
+            } else {
                 Issue.record("\(label) tau \(tau): sweep \(mine) vs contours \(reference.boxes)")
             }
             #expect(s.componentCount == reference.boxes.count)
-            if s.largest == reference.largest { a.largestEqual += 1 } else {
+            if s.largest == reference.largest {
+                a.largestEqual += 1
+            } else {
                 Issue.record("\(label) tau \(tau): largest \(String(describing: s.largest)) vs \(String(describing: reference.largest))")
             }
         }
@@ -87,7 +93,9 @@ import CAMKit
         #expect(a.thresholds == 200_000)
         #expect(a.boxSetsEqual == a.thresholds)
         #expect(a.largestEqual == a.thresholds)
-        print("sweep vs contours: \(a.maps) maps, \(a.thresholds) thresholds, \(a.distinctMasks) distinct masks; box sets equal at \(a.boxSetsEqual), largest equal at \(a.largestEqual); RETR_EXTERNAL differs (nested components) at \(a.externalDiffers) masks")
+        print(
+            "sweep vs contours: \(a.maps) maps, \(a.thresholds) thresholds, \(a.distinctMasks) distinct masks; box sets equal at \(a.boxSetsEqual), largest equal at \(a.largestEqual); RETR_EXTERNAL differs (nested components) at \(a.externalDiffers) masks"
+        )
     }
 
     /// Larger maps (random maps upsampled to 104x104, cv2 bilinear) and the special maps
@@ -99,7 +107,10 @@ import CAMKit
             let mx = map.range!.upperBound
             try Self.check(map, taus: (0..<200).map { Float(Double($0) / 200) * mx }, into: &a, label: "upsampled \(k)")
         }
-        for name in ["blobs", "ring_hole", "ring_only", "border", "corners", "plateaus", "tied", "wide", "tilted", "diagonals", "hot_pixel", "constant", "negative", "empty"] {
+        for name in [
+            "blobs", "ring_hole", "ring_only", "border", "corners", "plateaus", "tied", "wide", "tilted", "diagonals", "hot_pixel", "constant",
+            "negative", "empty"
+        ] {
             let map = try LocalizeFixture.special(name)
             let values = Set(map.values).sorted()
             try Self.check(map, taus: values + [-1, 2], into: &a, label: name)

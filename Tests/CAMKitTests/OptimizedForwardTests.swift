@@ -18,10 +18,12 @@ import CAMKit
 /// literal layers, and its cache of folded weights against parameter changes.
 @Suite struct OptimizedForwardTests {
     static let specs = [
-        ResNetSpec(layout: .torchvision, block: .bottleneck, blocks: [1, 2], widths: [8, 16], stemWidth: 8,
-                   stageStrides: [1, 2], classes: 5),
-        ResNetSpec(layout: .keras, block: .bottleneck, blocks: [1, 2], widths: [8, 16], stemWidth: 8,
-                   stageStrides: [1, 2], classes: 5, softmaxHead: true),
+        ResNetSpec(
+            layout: .torchvision, block: .bottleneck, blocks: [1, 2], widths: [8, 16], stemWidth: 8,
+            stageStrides: [1, 2], classes: 5),
+        ResNetSpec(
+            layout: .keras, block: .bottleneck, blocks: [1, 2], widths: [8, 16], stemWidth: 8,
+            stageStrides: [1, 2], classes: 5, softmaxHead: true)
     ]
 
     /// A model in eval mode whose batch norms have non-trivial statistics and affine parameters.

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 import Testing
 import CAMKit
@@ -29,8 +29,10 @@ final class SVGCounter: NSObject, XMLParserDelegate {
         return parser.parse() ? counter : nil
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         elements[name, default: 0] += 1
         if let c = attributes["class"] { classes[c, default: 0] += 1 }
         if name == "polyline" {
@@ -42,8 +44,9 @@ final class SVGCounter: NSObject, XMLParserDelegate {
 
 struct ReportChartTests {
     @Test func binCountsCoverTheRangeAndClamp() {
-        #expect(SVGChart.binCounts([0, 0.05, 0.1, 0.5, 0.99, 1.0, -0.2, 1.5, .nan], bins: 10)
-            == [3, 1, 0, 0, 0, 1, 0, 0, 0, 3])
+        #expect(
+            SVGChart.binCounts([0, 0.05, 0.1, 0.5, 0.99, 1.0, -0.2, 1.5, .nan], bins: 10)
+                == [3, 1, 0, 0, 0, 1, 0, 0, 0, 3])
         #expect(SVGChart.binCounts([], bins: 4) == [0, 0, 0, 0])
     }
 
@@ -66,8 +69,9 @@ struct ReportChartTests {
     @Test func lineChartHasOnePointPerValue() throws {
         let a = ChartSeries(name: "cam <layer4>", x: [0, 0.25, 0.5, 0.75, 1], y: [10, 40, 80, 30, 5])
         let b = ChartSeries(name: "gradcam", x: (0..<7).map { Double($0) / 6 }, y: [1, 2, 3, .nan, 5, 6, 7], dashed: true)
-        let svg = SVGChart.lines([a, b], xRange: 0...1, yRange: 0...100, xLabel: "threshold", yLabel: "BoxAcc (%)",
-                                 markBest: true, label: "curves")
+        let svg = SVGChart.lines(
+            [a, b], xRange: 0...1, yRange: 0...100, xLabel: "threshold", yLabel: "BoxAcc (%)",
+            markBest: true, label: "curves")
         let c = try #require(SVGCounter.parse(svg), "not well-formed XML:\n\(svg)")
         #expect(c.elements["polyline"] == 2)
         #expect(c.polylinePoints == [5, 6] && c.polylineDeclared == [5, 6])

@@ -17,8 +17,9 @@ import CAMKit
 struct ReportOverlayTests {
     /// A left-to-right ramp 0 ... 1.
     static func ramp(width: Int, height: Int) throws -> FloatMap {
-        try FloatMap(width: width, height: height,
-                     values: (0..<(width * height)).map { Float($0 % width) / Float(width - 1) })
+        try FloatMap(
+            width: width, height: height,
+            values: (0..<(width * height)).map { Float($0 % width) / Float(width - 1) })
     }
 
     static func close(_ a: [UInt8], _ b: [Int], tolerance: Int = 3) -> Bool {
@@ -33,7 +34,7 @@ struct ReportOverlayTests {
             (.jet, [0, 0, 128], [128, 0, 0]),
             (.viridis, [68, 1, 84], [253, 231, 37]),
             (.inferno, [0, 0, 4], [252, 255, 164]),
-            (.turbo, [48, 18, 59], [122, 4, 3]),
+            (.turbo, [48, 18, 59], [122, 4, 3])
         ]
         for (colorMap, low, high) in expected {
             let heat = try Overlay.heatmap(map, colorMap: colorMap)

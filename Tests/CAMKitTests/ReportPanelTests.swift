@@ -27,10 +27,11 @@ struct ReportPanelTests {
     static func maps(_ n: Int) throws -> [PanelMap] {
         let names = [("cam", "layer4"), ("gradcam", "layer4"), ("gradcam", "layer3"), ("gradcam", "layer2")]
         return try (0..<n).map { i in
-            PanelMap(method: names[i].0, layer: names[i].1, classIndex: 1,
-                     map: try ReportOverlayTests.ramp(width: 16, height: 8),
-                     boxes: [OverlayBox(BoundingBox(ymin: 0.1, xmin: 0.5, ymax: 0.9, xmax: 0.95), iou: 0.5 + Double(i) / 10)],
-                     bestIoU: 0.5 + Double(i) / 10)
+            PanelMap(
+                method: names[i].0, layer: names[i].1, classIndex: 1,
+                map: try ReportOverlayTests.ramp(width: 16, height: 8),
+                boxes: [OverlayBox(BoundingBox(ymin: 0.1, xmin: 0.5, ymax: 0.9, xmax: 0.95), iou: 0.5 + Double(i) / 10)],
+                bestIoU: 0.5 + Double(i) / 10)
         }
     }
 
@@ -102,15 +103,17 @@ struct ReportPanelTests {
     @Test func buildFromAModel() throws {
         try Runtime.manualSeed(1)
         let model = try ResNet(ResNetSpec.named("small", classes: 3))
-        let loaded = LoadedModel(model: model, info: ModelInfo(spec: model.spec, preprocessing: .imagenet, inputSize: 48),
-                                 source: URL(fileURLWithPath: "/dev/null"))
+        let loaded = LoadedModel(
+            model: model, info: ModelInfo(spec: model.spec, preprocessing: .imagenet, inputSize: 48),
+            source: URL(fileURLWithPath: "/dev/null"))
         let data = try DatasetSpec.parse("synthetic:seed=2,classes=3,train=2,test=3,size=48:test").open()
         let samples = try (0..<3).map { try data.sample(at: $0) }
         var options = PanelOptions(methods: [.cam, .gradCAM], layers: ["layer4", "layer3", "layer2"])
         options.tileHeight = 48
         options.batchSize = 2
-        let panels = try PanelBuilder.build(model: loaded, images: samples.map { try $0.loadImage() }, truths: samples.map(\.boxes),
-                                            targets: samples.map(\.label), options: options, titles: samples.map(\.id))
+        let panels = try PanelBuilder.build(
+            model: loaded, images: samples.map { try $0.loadImage() }, truths: samples.map(\.boxes),
+            targets: samples.map(\.label), options: options, titles: samples.map(\.id))
         #expect(panels.count == 3)
         for (p, s) in zip(panels, samples) {
             #expect(p.maps.map(\.title) == ["CAM layer4", "Grad-CAM layer4", "Grad-CAM layer3", "Grad-CAM layer2"])

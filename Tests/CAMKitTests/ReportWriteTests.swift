@@ -80,9 +80,10 @@ struct HTMLCheck {
         try Checkpoint(info: info, modelState: Dictionary(uniqueKeysWithValues: net.stateDict())).write(to: modelURL)
         if history {
             let records = (1...3).map { e in  // epochs are 1-based in history.json
-                EpochRecord(epoch: e, learningRate: 0.01, trainLoss: 1.1 - 0.2 * Double(e), trainAccuracy: 0.4 + 0.1 * Double(e),
-                            validationLoss: 1.2 - 0.15 * Double(e), validationTop1: 0.35 + 0.1 * Double(e), validationTop5: 1,
-                            seconds: 1, imagesPerSecond: 100)
+                EpochRecord(
+                    epoch: e, learningRate: 0.01, trainLoss: 1.1 - 0.2 * Double(e), trainAccuracy: 0.4 + 0.1 * Double(e),
+                    validationLoss: 1.2 - 0.15 * Double(e), validationTop1: 0.35 + 0.1 * Double(e), validationTop5: 1,
+                    seconds: 1, imagesPerSecond: 100)
             }
             try JSONEncoder().encode(records).write(to: trainDir.appendingPathComponent("history.json"))
         }
@@ -93,8 +94,9 @@ struct HTMLCheck {
         options.batchSize = 6
         options.progress = false
         let out = try Fixtures.temporaryDirectory("camkit-report-eval")
-        _ = try LocalizationEvaluation.run(dataset: data, datasetSpec: spec.description, source: .model(LoadedModelBox(loaded)),
-                                           options: options, output: out)
+        _ = try LocalizationEvaluation.run(
+            dataset: data, datasetSpec: spec.description, source: .model(LoadedModelBox(loaded)),
+            options: options, output: out)
         return (out, trainDir, loaded, data)
     }
 
@@ -112,7 +114,9 @@ struct HTMLCheck {
         // No script, nothing fetched (the only URL is the SVG namespace name).
         #expect(!html.contains("<script"))
         #expect(!(page.attributes("src", of: "img") + page.attributes("href", of: "a")).contains { $0.contains("//") })
-        #expect(html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "").range(of: "https?://", options: .regularExpression) == nil)
+        #expect(
+            html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "").range(of: "https?://", options: .regularExpression) == nil
+        )
         #expect(html.contains("<meta name=\"viewport\""))
         // Summary: 4 method rows and the 2 baselines.
         #expect(html.contains("<table id=\"summary-table\">"))
@@ -206,8 +210,9 @@ struct HTMLCheck {
     /// evaluation is an error that says what to run.
     @Test func emptyEvaluationAndNotAnEvaluation() throws {
         let dir = try Fixtures.temporaryDirectory("camkit-report-empty")
-        let empty = MetricsFile(dataset: "synthetic:seed=1:test", datasetName: "synthetic", samples: 0, evaluationProtocol: .camkit,
-                                boxRule: BoxRule.camkit.description, iou: .hull, thresholdCount: 1000, model: nil, maps: nil, results: [])
+        let empty = MetricsFile(
+            dataset: "synthetic:seed=1:test", datasetName: "synthetic", samples: 0, evaluationProtocol: .camkit,
+            boxRule: BoxRule.camkit.description, iou: .hull, thresholdCount: 1000, model: nil, maps: nil, results: [])
         try JSONEncoder().encode(empty).write(to: dir.appendingPathComponent("metrics.json"))
         let out = try Report.write(evaluation: dir)
         let html = try String(contentsOf: out.index, encoding: .utf8)

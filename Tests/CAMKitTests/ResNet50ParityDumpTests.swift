@@ -23,10 +23,14 @@ import CAMKit
     static let directory = ProcessInfo.processInfo.environment["CAMKIT_RESNET50_PARITY_DIR"]
 
     static let runs: [(file: String, out: String, layout: ResNetLayout, taps: [String])] = [
-        ("cam_model.h5", "camkit-keras", .keras,
-         ["conv1_relu", "conv3_block4_out", "conv4_block6_out", "conv5_block3_out", "avg_pool", "dense"]),
-        ("resnet50.safetensors", "camkit-torchvision", .torchvision,
-         ["relu", "layer1", "layer2", "layer3", "layer4", "avgpool", "fc"]),
+        (
+            "cam_model.h5", "camkit-keras", .keras,
+            ["conv1_relu", "conv3_block4_out", "conv4_block6_out", "conv5_block3_out", "avg_pool", "dense"]
+        ),
+        (
+            "resnet50.safetensors", "camkit-torchvision", .torchvision,
+            ["relu", "layer1", "layer2", "layer3", "layer4", "avgpool", "fc"]
+        )
     ]
 
     @Test(.enabled(if: directory != nil, "set CAMKIT_RESNET50_PARITY_DIR (tools/compare_resnet50.py does)"))

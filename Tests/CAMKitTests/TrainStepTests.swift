@@ -33,8 +33,9 @@ import CAMKit
         config.labelSmoothing = hyper["labelSmoothing"]!
         let model = try ResNet(spec)
         try model.loadStateDict(before)
-        let trainer = try Trainer(model: model, info: ModelInfo(spec: spec, preprocessing: .seed, inputSize: 48),
-                                  config: config, outputDirectory: Fixtures.temporaryDirectory())
+        let trainer = try Trainer(
+            model: model, info: ModelInfo(spec: spec, preprocessing: .seed, inputSize: 48),
+            config: config, outputDirectory: Fixtures.temporaryDirectory())
         model.train()
         let (loss, _) = try trainer.step(LabeledBatch(images: file.tensors["images"]!, labels: file.tensors["labels"]!))
         let expectedLoss = try file.tensors["loss"]!.item()

@@ -25,14 +25,18 @@ import CAMKit
     }
 
     static func trainArguments(out: URL, dataset: String = dataset) -> [String] {
-        ["train", "--dataset", dataset, "--arch", "small", "--epochs", "3", "--batch-size", "16", "--lr", "0.01",
-         "--momentum", "0.9", "--image-size", "40", "--augment", "--seed", "7", "--threads", "1", "--workers", "2",
-         "--checkpoint-every", "2", "--out", out.path]
+        [
+            "train", "--dataset", dataset, "--arch", "small", "--epochs", "3", "--batch-size", "16", "--lr", "0.01",
+            "--momentum", "0.9", "--image-size", "40", "--augment", "--seed", "7", "--threads", "1", "--workers", "2",
+            "--checkpoint-every", "2", "--out", out.path
+        ]
     }
 
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String] = [:],
-                    whenOutputContains trigger: String? = nil, signal: Int32 = SIGINT) throws -> (status: Int32, output: String) {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:],
+        whenOutputContains trigger: String? = nil, signal: Int32 = SIGINT
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = camkit
         process.arguments = arguments
@@ -102,11 +106,14 @@ import CAMKit
         let dir = try Fixtures.temporaryDirectory()
         let spec = try ResNetSpec.named("small", classes: 3)
         let info = ModelInfo(spec: spec, preprocessing: .seed, inputSize: 40)
-        try Checkpoint(info: info, modelState: Dictionary(ResNet(spec).stateDict(), uniquingKeysWith: { a, _ in a }),
-                       progress: ["epoch": "1"]).write(to: dir.appendingPathComponent("checkpoint.safetensors"))
+        try Checkpoint(
+            info: info, modelState: Dictionary(ResNet(spec).stateDict(), uniquingKeysWith: { a, _ in a }),
+            progress: ["epoch": "1"]
+        ).write(to: dir.appendingPathComponent("checkpoint.safetensors"))
         let other = try ResNet(ResNetSpec.named("small", classes: 5))
-        let trainer = try Trainer(model: other, info: ModelInfo(spec: other.spec, preprocessing: .seed, inputSize: 40),
-                                  config: TrainingConfig(), outputDirectory: dir)
+        let trainer = try Trainer(
+            model: other, info: ModelInfo(spec: other.spec, preprocessing: .seed, inputSize: 40),
+            config: TrainingConfig(), outputDirectory: dir)
         #expect { try trainer.resume() } throws: { error in
             let text = String(describing: error)
             return text.contains("checkpoint.safetensors") && text.contains("3 classes") && text.contains("5 classes")

@@ -260,8 +260,10 @@ import CAMKit
         let predicted = try #require(e.probabilities.indices.max { e.probabilities[$0] < e.probabilities[$1] })
         let classes = [predicted, e.label]
         let result = try Self.run(
-            ["explain", TutorialParityTests.imageURL.path, second.path, "--model", TutorialParityTests.modelURL.path,
-             "--preprocess", "seed", "--method", "cam", "gradcam", "--layer"] + layers
+            [
+                "explain", TutorialParityTests.imageURL.path, second.path, "--model", TutorialParityTests.modelURL.path,
+                "--preprocess", "seed", "--method", "cam", "gradcam", "--layer"
+            ] + layers
                 + ["--class"] + classes.map(String.init)
                 + ["--score", "softmax", "--normalize", "tutorial", "--raw", "--maps", "--threads", "1", "--out", out.path])
         #expect(result.status == 0, "\(result.output)")
@@ -286,8 +288,10 @@ import CAMKit
             for c in classes {
                 for layer in layers {
                     for method in ["cam", "gradcam"] where method == "gradcam" || layer == layers[0] {
-                        expectedFiles += ["\(stem).\(method).\(layer).\(c).png", "\(stem).\(method).\(layer).\(c).npy",
-                                          "\(stem).\(method).\(layer).\(c).map.npy"]
+                        expectedFiles += [
+                            "\(stem).\(method).\(layer).\(c).png", "\(stem).\(method).\(layer).\(c).npy",
+                            "\(stem).\(method).\(layer).\(c).map.npy"
+                        ]
                     }
                 }
             }
@@ -327,8 +331,10 @@ import CAMKit
         }
         let out = try Fixtures.temporaryDirectory("camkit-tutorial-explain-bad")
         let result = try Self.run(
-            ["explain", TutorialParityTests.imageURL.path, "--model", TutorialParityTests.modelURL.path,
-             "--method", "cam", "--layer", "conv4_block1_out", "--threads", "1", "--out", out.path])
+            [
+                "explain", TutorialParityTests.imageURL.path, "--model", TutorialParityTests.modelURL.path,
+                "--method", "cam", "--layer", "conv4_block1_out", "--threads", "1", "--out", out.path
+            ])
         #expect(result.status != 0)
         #expect(result.output.contains("conv5_block1_out") && result.output.contains("gradcam"), "\(result.output)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("explain.json").path))

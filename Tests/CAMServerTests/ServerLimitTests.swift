@@ -20,8 +20,9 @@ import Testing
             let e = try r.apiError()
             #expect(e.code == "upload_too_large" && e.message.contains("1000"))
             // A declared Content-Length over the cap is refused before the body is read.
-            let declared = try await client.post("/api/explain", body: png,
-                                                  headers: [.contentType: "image/png", .contentLength: String(png.count)])
+            let declared = try await client.post(
+                "/api/explain", body: png,
+                headers: [.contentType: "image/png", .contentLength: String(png.count)])
             #expect(declared.status == .contentTooLarge)
         }
     }
@@ -29,8 +30,9 @@ import Testing
     @Test func imageOverThePixelCapIs413BeforeDecoding() async throws {
         let (png, _) = try ServerFixture.samplePNG(0)
         // A PNG whose header claims 100000 x 100000 pixels (a decompression bomb): refused from the header.
-        let bomb = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]
-            + [0x00, 0x01, 0x86, 0xA0, 0x00, 0x01, 0x86, 0xA0, 8, 2, 0, 0, 0] + [UInt8](repeating: 0, count: 64))
+        let bomb = Data(
+            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]
+                + [0x00, 0x01, 0x86, 0xA0, 0x00, 0x01, 0x86, 0xA0, 8, 2, 0, 0, 0] + [UInt8](repeating: 0, count: 64))
         try await withServer(ServerFixture.service { $0.maxPixels = 96 * 96 - 1 }) { client in
             let r = try await client.post("/api/explain", body: png)
             #expect(r.status == .contentTooLarge)
@@ -106,7 +108,7 @@ import Testing
             ("maps=jpeg", "bad_parameter"),
             ("score=prob", "bad_parameter"),
             ("layer4=1", "bad_parameter"),
-            ("truth=0.5,0.5,0.2,0.2", "bad_parameter"),
+            ("truth=0.5,0.5,0.2,0.2", "bad_parameter")
         ]
         try await withServer(ServerFixture.service()) { client in
             let (png, _) = try ServerFixture.samplePNG(0)

@@ -27,7 +27,7 @@ private struct SmallConvNet {
         ("input", [2, 3, 6, 6]),
         ("conv.weight", [4, 3, 3, 3]), ("conv.bias", [4]),
         ("bn.weight", [4]), ("bn.bias", [4]),
-        ("fc.weight", [5, 36]), ("fc.bias", [5]),
+        ("fc.weight", [5, 36]), ("fc.bias", [5])
     ]
     let runningMean: [Double]
     let runningVar: [Double]

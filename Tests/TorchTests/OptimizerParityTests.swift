@@ -59,16 +59,18 @@ import TestSupport
     @Test func sgdWithMomentumAndWeightDecayMatchesTorchOptim() throws {
         let c = "sgd_momentum"
         let params = try parameters()
-        let sgd = SGD(parameters: params, learningRate: try number(c, "lr"), momentum: try number(c, "momentum"),
-                      weightDecay: try number(c, "weight_decay"))
+        let sgd = SGD(
+            parameters: params, learningRate: try number(c, "lr"), momentum: try number(c, "momentum"),
+            weightDecay: try number(c, "weight_decay"))
         try run(c, sgd, params, slots: ["momentum_buffer"])
     }
 
     @Test func sgdWithNesterovMatchesTorchOptim() throws {
         let c = "sgd_nesterov"
         let params = try parameters()
-        let sgd = SGD(parameters: params, learningRate: try number(c, "lr"), momentum: try number(c, "momentum"),
-                      dampening: try number(c, "dampening"), weightDecay: try number(c, "weight_decay"), nesterov: true)
+        let sgd = SGD(
+            parameters: params, learningRate: try number(c, "lr"), momentum: try number(c, "momentum"),
+            dampening: try number(c, "dampening"), weightDecay: try number(c, "weight_decay"), nesterov: true)
         try run(c, sgd, params, slots: ["momentum_buffer"])
     }
 
@@ -76,8 +78,9 @@ import TestSupport
         let c = "adamw"
         let betas = try #require(hyper[c]?["betas"] as? [NSNumber]).map(\.doubleValue)
         let params = try parameters()
-        let adamw = AdamW(parameters: params, learningRate: try number(c, "lr"), beta1: betas[0], beta2: betas[1],
-                          eps: try number(c, "eps"), weightDecay: try number(c, "weight_decay"))
+        let adamw = AdamW(
+            parameters: params, learningRate: try number(c, "lr"), beta1: betas[0], beta2: betas[1],
+            eps: try number(c, "eps"), weightDecay: try number(c, "weight_decay"))
         try run(c, adamw, params, slots: ["exp_avg", "exp_avg_sq"])
     }
 }

@@ -122,8 +122,9 @@ private func string(_ v: Any?) -> String { v as! String }
             case "relu":
                 y = try Functional.relu(x)
             case "max_pool2d":
-                y = try Functional.maxPool2d(x, kernel: pair(p["kernel"]), stride: pair(p["stride"]),
-                                             padding: pair(p["padding"]), ceilMode: bool(p["ceil_mode"]))
+                y = try Functional.maxPool2d(
+                    x, kernel: pair(p["kernel"]), stride: pair(p["stride"]),
+                    padding: pair(p["padding"]), ceilMode: bool(p["ceil_mode"]))
             case "adaptive_avg_pool2d":
                 y = try Functional.adaptiveAvgPool2d(x, outputSize: pair(p["output_size"]))
             case let op:
@@ -156,11 +157,12 @@ private func string(_ v: Any?) -> String { v as! String }
         let f = try ParityFixture("cross_entropy")
         #expect(f.cases.count == 6)  // label smoothing 0 and 0.1 × none, mean, sum
         try f.check { c, p in
-            let reduction: Reduction = switch string(p["reduction"]) {
-            case "none": .none
-            case "sum": .sum
-            default: .mean
-            }
+            let reduction: Reduction =
+                switch string(p["reduction"]) {
+                case "none": .none
+                case "sum": .sum
+                default: .mean
+                }
             let logits = try f.tensor(c, "logits").clone().requiringGrad()
             let target = try f.tensor(c, "target")
             #expect(target.dtype == .int64)
@@ -178,12 +180,13 @@ private func string(_ v: Any?) -> String { v as! String }
         let f = try ParityFixture("interpolate")
         #expect(f.cases.count == 12)  // nearest, area: up/down; bilinear, bicubic: up/down × align_corners
         try f.check { c, p in
-            let mode: InterpolationMode = switch string(p["mode"]) {
-            case "nearest": .nearest
-            case "bilinear": .bilinear
-            case "bicubic": .bicubic
-            default: .area
-            }
+            let mode: InterpolationMode =
+                switch string(p["mode"]) {
+                case "nearest": .nearest
+                case "bilinear": .bilinear
+                case "bicubic": .bicubic
+                default: .area
+                }
             let alignCorners: Bool? = p["align_corners"] is NSNull ? nil : bool(p["align_corners"])
             let y = try Functional.interpolate(f.tensor(c, "input"), size: pair(p["size"]), mode: mode, alignCorners: alignCorners)
             return [("output", y, try f.tensor(c, "output"))]
@@ -193,11 +196,12 @@ private func string(_ v: Any?) -> String { v as! String }
     @Test func pad() throws {
         let f = try ParityFixture("pad")
         try f.check { c, p in
-            let mode: PadMode = switch string(p["mode"]) {
-            case "reflect": .reflect
-            case "replicate": .replicate
-            default: .constant
-            }
+            let mode: PadMode =
+                switch string(p["mode"]) {
+                case "reflect": .reflect
+                case "replicate": .replicate
+                default: .constant
+                }
             let y = try Functional.pad(f.tensor(c, "input"), ints(p["pads"]), mode: mode, value: double(p["value"]))
             return [("output", y, try f.tensor(c, "output"))]
         }
@@ -217,9 +221,11 @@ private func string(_ v: Any?) -> String { v as! String }
         let grads = try Autograd.gradients(of: loss, wrt: [x, act])
 
         var worst = 0.0
-        for (label, actual, expected) in [("loss", loss, try f.tensor("loss")),
-                                          ("grad_input", grads[0], try f.tensor("grad_input")),
-                                          ("grad_act", grads[1], try f.tensor("grad_act"))] {
+        for (label, actual, expected) in [
+            ("loss", loss, try f.tensor("loss")),
+            ("grad_input", grads[0], try f.tensor("grad_input")),
+            ("grad_act", grads[1], try f.tensor("grad_act"))
+        ] {
             let err = try parityError(actual, expected)
             #expect(err <= parityTolerance, "\(label): error \(err)")
             worst = Swift.max(worst, err)

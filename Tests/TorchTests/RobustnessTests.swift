@@ -74,10 +74,12 @@ func residentBytes() -> Int? {
             ("matmul shapes", { try a.matmul(a) }, "cannot be multiplied"),
             ("reshape", { try a.reshape([4]) }, "invalid for input of size 6"),
             ("select out of range", { try a.select(dim: 0, index: 5) }, "out of range"),
-            ("cross entropy with float targets of the wrong shape",
-             { try Functional.crossEntropy(a, target: Tensor.zeros([5])) }, ""),
+            (
+                "cross entropy with float targets of the wrong shape",
+                { try Functional.crossEntropy(a, target: Tensor.zeros([5])) }, ""
+            ),
             ("bilinear on a 2-D tensor", { try Functional.interpolate(a, size: (4, 4), mode: .bilinear) }, ""),
-            ("reflect pad wider than the input", { try Functional.pad(Tensor.ones([1, 1, 2, 2]), [3, 3, 3, 3], mode: .reflect) }, ""),
+            ("reflect pad wider than the input", { try Functional.pad(Tensor.ones([1, 1, 2, 2]), [3, 3, 3, 3], mode: .reflect) }, "")
         ]
         for (label, body, fragment) in cases {
             let e = try #require(throws: TorchError.self, "\(label)") { _ = try body() }

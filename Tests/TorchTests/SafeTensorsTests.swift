@@ -47,114 +47,162 @@ struct Corruption: Sendable, CustomTestStringConvertible {
         return [
             Corruption(name: "empty file", bytes: Data(), kind: .fileTooShort, message: "0 bytes long"),
             Corruption(name: "5-byte file", bytes: Data([1, 0, 0, 0, 0]), kind: .fileTooShort, message: "5 bytes long"),
-            Corruption(name: "header length larger than the file", bytes: assemble("{}", length: 1000),
-                       kind: .headerLength, message: "header length 1000 is larger than the 2 bytes"),
-            Corruption(name: "header length over 100 MB", bytes: assemble("{}", length: 200_000_000),
-                       kind: .headerLength, message: "over the 100000000-byte limit"),
-            Corruption(name: "header length 2^64-1", bytes: assemble("{}", length: .max),
-                       kind: .headerLength, message: "limit"),
+            Corruption(
+                name: "header length larger than the file", bytes: assemble("{}", length: 1000),
+                kind: .headerLength, message: "header length 1000 is larger than the 2 bytes"),
+            Corruption(
+                name: "header length over 100 MB", bytes: assemble("{}", length: 200_000_000),
+                kind: .headerLength, message: "over the 100000000-byte limit"),
+            Corruption(
+                name: "header length 2^64-1", bytes: assemble("{}", length: .max),
+                kind: .headerLength, message: "limit"),
             Corruption(name: "empty header", bytes: assemble(""), kind: .headerJSON, message: "the header is empty"),
-            Corruption(name: "header not UTF-8", bytes: assemble(Array(#"{"a"#.utf8) + [0xFF] + Array(#"":1}"#.utf8)),
-                       kind: .headerJSON, message: "not valid UTF-8"),
-            Corruption(name: "header not JSON (cut short)", bytes: assemble(#"{"a": "#),
-                       kind: .headerJSON, message: "not valid JSON: unexpected end of header"),
-            Corruption(name: "header not JSON (trailing comma)", bytes: assemble("{\(entry("a", "[1]", "[0,4]")),}", data: four),
-                       kind: .headerJSON, message: "not valid JSON: unexpected '}'"),
-            Corruption(name: "header not JSON (garbage after)", bytes: assemble("{} x"),
-                       kind: .headerJSON, message: "unexpected data after the JSON value"),
-            Corruption(name: "header not an object", bytes: assemble("[1,2]"), kind: .headerJSON,
-                       message: "the header is an array, not a JSON object"),
-            Corruption(name: "header with leading whitespace", bytes: assemble(" {}"), kind: .headerJSON,
-                       message: "must start with '{'"),
-            Corruption(name: "header nested too deep", bytes: assemble("{\"a\":" + String(repeating: "[", count: 500) + "}"),
-                       kind: .headerJSON, message: "nesting deeper than 64 levels"),
-            Corruption(name: "tensor entry not an object", bytes: assemble(#"{"a":"F32"}"#), kind: .headerSchema,
-                       message: "tensor 'a' is described by a string, expected an object"),
-            Corruption(name: "dtype not a string", bytes: assemble(#"{"a":{"dtype":7,"shape":[1],"data_offsets":[0,4]}}"#, data: four),
-                       kind: .headerSchema, message: "tensor 'a': dtype must be a string, found an integer"),
-            Corruption(name: "shape not an array", bytes: assemble("{\(entry("a", "\"1\"", "[0,4]"))}", data: four),
-                       kind: .headerSchema, message: "tensor 'a': shape must be an array of integers, found a string"),
-            Corruption(name: "shape with a fraction", bytes: assemble("{\(entry("a", "[1.0]", "[0,4]"))}", data: four),
-                       kind: .headerSchema, message: "found the number 1.0 at index 0"),
-            Corruption(name: "one data offset", bytes: assemble("{\(entry("a", "[1]", "[4]"))}", data: four),
-                       kind: .headerSchema, message: "data_offsets must hold 2 integers [begin, end], found 1"),
-            Corruption(name: "missing shape", bytes: assemble(#"{"a":{"dtype":"F32","data_offsets":[0,4]}}"#, data: four),
-                       kind: .headerSchema, message: "tensor 'a' has no 'shape' field"),
-            Corruption(name: "metadata value not a string", bytes: assemble(#"{"__metadata__":{"epoch":3}}"#),
-                       kind: .headerSchema, message: "__metadata__ must map strings to strings; 'epoch' holds an integer"),
-            Corruption(name: "metadata not an object", bytes: assemble(#"{"__metadata__":["x"]}"#),
-                       kind: .headerSchema, message: "__metadata__ is an array"),
-            Corruption(name: "unsupported dtype U16", bytes: assemble("{\(entry("a", "U16", "[2]", "[0,4]"))}", data: four),
-                       kind: .unsupportedDType, message: "tensor 'a': dtype U16 is unsupported"),
-            Corruption(name: "unsupported dtype U32", bytes: assemble("{\(entry("a", "U32", "[1]", "[0,4]"))}", data: four),
-                       kind: .unsupportedDType, message: "dtype U32 is unsupported"),
-            Corruption(name: "unsupported dtype U64", bytes: assemble("{\(entry("a", "U64", "[1]", "[0,8]"))}", data: eight),
-                       kind: .unsupportedDType, message: "dtype U64 is unsupported"),
-            Corruption(name: "unsupported dtype F8_E4M3", bytes: assemble("{\(entry("a", "F8_E4M3", "[4]", "[0,4]"))}", data: four),
-                       kind: .unsupportedDType, message: "dtype F8_E4M3 is unsupported"),
-            Corruption(name: "unsupported dtype F8_E5M2", bytes: assemble("{\(entry("a", "F8_E5M2", "[4]", "[0,4]"))}", data: four),
-                       kind: .unsupportedDType, message: "dtype F8_E5M2 is unsupported"),
-            Corruption(name: "unknown dtype", bytes: assemble("{\(entry("a", "F12", "[1]", "[0,4]"))}", data: four),
-                       kind: .unknownDType, message: "tensor 'a': unknown dtype 'F12'"),
-            Corruption(name: "lower-case dtype", bytes: assemble("{\(entry("a", "f32", "[1]", "[0,4]"))}", data: four),
-                       kind: .unknownDType, message: "unknown dtype 'f32'"),
-            Corruption(name: "negative dimension", bytes: assemble("{\(entry("a", "[-1,2]", "[0,4]"))}", data: four),
-                       kind: .negativeDimension, message: "tensor 'a': shape [-1, 2] has a negative dimension"),
-            Corruption(name: "negative offset", bytes: assemble("{\(entry("a", "[1]", "[-4,0]"))}", data: four),
-                       kind: .offsets, message: "data_offsets [-4, 0] are negative"),
-            Corruption(name: "begin after end", bytes: assemble("{\(entry("a", "[1]", "[8,4]"))}", data: eight),
-                       kind: .offsets, message: "tensor 'a': data_offsets [8, 4] begin after they end"),
-            Corruption(name: "offsets out of range",
-                       bytes: assemble("{\(entry("a", "[1]", "[0,4]")),\(entry("b", "[1]", "[100,104]"))}", data: eight),
-                       kind: .offsets, message: "tensor 'b': data_offsets [100, 104] run past the end of the data section (8 bytes)"),
-            Corruption(name: "overlapping ranges",
-                       bytes: assemble("{\(entry("a", "[2]", "[0,8]")),\(entry("b", "[2]", "[4,12]"))}", data: twelve),
-                       kind: .overlap, message: "tensors 'a' [0, 8] and 'b' [4, 12] overlap"),
-            Corruption(name: "same range twice",
-                       bytes: assemble("{\(entry("a", "[1]", "[0,4]")),\(entry("b", "[1]", "[0,4]"))}", data: four),
-                       kind: .overlap, message: "overlap"),
-            Corruption(name: "hole between tensors",
-                       bytes: assemble("{\(entry("a", "[1]", "[0,4]")),\(entry("b", "[1]", "[8,12]"))}", data: twelve),
-                       kind: .hole, message: "data bytes [4, 8) before tensor 'b' belong to no tensor"),
-            Corruption(name: "hole before the first tensor", bytes: assemble("{\(entry("a", "[1]", "[4,8]"))}", data: eight),
-                       kind: .hole, message: "data bytes [0, 4) before tensor 'a'"),
-            Corruption(name: "data not fully covered", bytes: assemble("{\(entry("a", "[1]", "[0,4]"))}", data: eight),
-                       kind: .hole, message: "data bytes [4, 8) after the last tensor belong to no tensor"),
-            Corruption(name: "data without tensors", bytes: assemble("{}", data: four),
-                       kind: .hole, message: "data bytes [0, 4) after the last tensor"),
-            Corruption(name: "byte length not shape x dtype", bytes: assemble("{\(entry("a", "[2,3]", "[0,20]"))}", data: twelve + eight),
-                       kind: .byteCount, message: "tensor 'a': data_offsets [0, 20] hold 20 bytes but shape [2, 3] of F32 needs 24"),
-            Corruption(name: "byte length of a 2-byte dtype", bytes: assemble("{\(entry("a", "BF16", "[3]", "[0,4]"))}", data: four),
-                       kind: .byteCount, message: "shape [3] of BF16 needs 6"),
+            Corruption(
+                name: "header not UTF-8", bytes: assemble(Array(#"{"a"#.utf8) + [0xFF] + Array(#"":1}"#.utf8)),
+                kind: .headerJSON, message: "not valid UTF-8"),
+            Corruption(
+                name: "header not JSON (cut short)", bytes: assemble(#"{"a": "#),
+                kind: .headerJSON, message: "not valid JSON: unexpected end of header"),
+            Corruption(
+                name: "header not JSON (trailing comma)", bytes: assemble("{\(entry("a", "[1]", "[0,4]")),}", data: four),
+                kind: .headerJSON, message: "not valid JSON: unexpected '}'"),
+            Corruption(
+                name: "header not JSON (garbage after)", bytes: assemble("{} x"),
+                kind: .headerJSON, message: "unexpected data after the JSON value"),
+            Corruption(
+                name: "header not an object", bytes: assemble("[1,2]"), kind: .headerJSON,
+                message: "the header is an array, not a JSON object"),
+            Corruption(
+                name: "header with leading whitespace", bytes: assemble(" {}"), kind: .headerJSON,
+                message: "must start with '{'"),
+            Corruption(
+                name: "header nested too deep", bytes: assemble("{\"a\":" + String(repeating: "[", count: 500) + "}"),
+                kind: .headerJSON, message: "nesting deeper than 64 levels"),
+            Corruption(
+                name: "tensor entry not an object", bytes: assemble(#"{"a":"F32"}"#), kind: .headerSchema,
+                message: "tensor 'a' is described by a string, expected an object"),
+            Corruption(
+                name: "dtype not a string", bytes: assemble(#"{"a":{"dtype":7,"shape":[1],"data_offsets":[0,4]}}"#, data: four),
+                kind: .headerSchema, message: "tensor 'a': dtype must be a string, found an integer"),
+            Corruption(
+                name: "shape not an array", bytes: assemble("{\(entry("a", "\"1\"", "[0,4]"))}", data: four),
+                kind: .headerSchema, message: "tensor 'a': shape must be an array of integers, found a string"),
+            Corruption(
+                name: "shape with a fraction", bytes: assemble("{\(entry("a", "[1.0]", "[0,4]"))}", data: four),
+                kind: .headerSchema, message: "found the number 1.0 at index 0"),
+            Corruption(
+                name: "one data offset", bytes: assemble("{\(entry("a", "[1]", "[4]"))}", data: four),
+                kind: .headerSchema, message: "data_offsets must hold 2 integers [begin, end], found 1"),
+            Corruption(
+                name: "missing shape", bytes: assemble(#"{"a":{"dtype":"F32","data_offsets":[0,4]}}"#, data: four),
+                kind: .headerSchema, message: "tensor 'a' has no 'shape' field"),
+            Corruption(
+                name: "metadata value not a string", bytes: assemble(#"{"__metadata__":{"epoch":3}}"#),
+                kind: .headerSchema, message: "__metadata__ must map strings to strings; 'epoch' holds an integer"),
+            Corruption(
+                name: "metadata not an object", bytes: assemble(#"{"__metadata__":["x"]}"#),
+                kind: .headerSchema, message: "__metadata__ is an array"),
+            Corruption(
+                name: "unsupported dtype U16", bytes: assemble("{\(entry("a", "U16", "[2]", "[0,4]"))}", data: four),
+                kind: .unsupportedDType, message: "tensor 'a': dtype U16 is unsupported"),
+            Corruption(
+                name: "unsupported dtype U32", bytes: assemble("{\(entry("a", "U32", "[1]", "[0,4]"))}", data: four),
+                kind: .unsupportedDType, message: "dtype U32 is unsupported"),
+            Corruption(
+                name: "unsupported dtype U64", bytes: assemble("{\(entry("a", "U64", "[1]", "[0,8]"))}", data: eight),
+                kind: .unsupportedDType, message: "dtype U64 is unsupported"),
+            Corruption(
+                name: "unsupported dtype F8_E4M3", bytes: assemble("{\(entry("a", "F8_E4M3", "[4]", "[0,4]"))}", data: four),
+                kind: .unsupportedDType, message: "dtype F8_E4M3 is unsupported"),
+            Corruption(
+                name: "unsupported dtype F8_E5M2", bytes: assemble("{\(entry("a", "F8_E5M2", "[4]", "[0,4]"))}", data: four),
+                kind: .unsupportedDType, message: "dtype F8_E5M2 is unsupported"),
+            Corruption(
+                name: "unknown dtype", bytes: assemble("{\(entry("a", "F12", "[1]", "[0,4]"))}", data: four),
+                kind: .unknownDType, message: "tensor 'a': unknown dtype 'F12'"),
+            Corruption(
+                name: "lower-case dtype", bytes: assemble("{\(entry("a", "f32", "[1]", "[0,4]"))}", data: four),
+                kind: .unknownDType, message: "unknown dtype 'f32'"),
+            Corruption(
+                name: "negative dimension", bytes: assemble("{\(entry("a", "[-1,2]", "[0,4]"))}", data: four),
+                kind: .negativeDimension, message: "tensor 'a': shape [-1, 2] has a negative dimension"),
+            Corruption(
+                name: "negative offset", bytes: assemble("{\(entry("a", "[1]", "[-4,0]"))}", data: four),
+                kind: .offsets, message: "data_offsets [-4, 0] are negative"),
+            Corruption(
+                name: "begin after end", bytes: assemble("{\(entry("a", "[1]", "[8,4]"))}", data: eight),
+                kind: .offsets, message: "tensor 'a': data_offsets [8, 4] begin after they end"),
+            Corruption(
+                name: "offsets out of range",
+                bytes: assemble("{\(entry("a", "[1]", "[0,4]")),\(entry("b", "[1]", "[100,104]"))}", data: eight),
+                kind: .offsets, message: "tensor 'b': data_offsets [100, 104] run past the end of the data section (8 bytes)"),
+            Corruption(
+                name: "overlapping ranges",
+                bytes: assemble("{\(entry("a", "[2]", "[0,8]")),\(entry("b", "[2]", "[4,12]"))}", data: twelve),
+                kind: .overlap, message: "tensors 'a' [0, 8] and 'b' [4, 12] overlap"),
+            Corruption(
+                name: "same range twice",
+                bytes: assemble("{\(entry("a", "[1]", "[0,4]")),\(entry("b", "[1]", "[0,4]"))}", data: four),
+                kind: .overlap, message: "overlap"),
+            Corruption(
+                name: "hole between tensors",
+                bytes: assemble("{\(entry("a", "[1]", "[0,4]")),\(entry("b", "[1]", "[8,12]"))}", data: twelve),
+                kind: .hole, message: "data bytes [4, 8) before tensor 'b' belong to no tensor"),
+            Corruption(
+                name: "hole before the first tensor", bytes: assemble("{\(entry("a", "[1]", "[4,8]"))}", data: eight),
+                kind: .hole, message: "data bytes [0, 4) before tensor 'a'"),
+            Corruption(
+                name: "data not fully covered", bytes: assemble("{\(entry("a", "[1]", "[0,4]"))}", data: eight),
+                kind: .hole, message: "data bytes [4, 8) after the last tensor belong to no tensor"),
+            Corruption(
+                name: "data without tensors", bytes: assemble("{}", data: four),
+                kind: .hole, message: "data bytes [0, 4) after the last tensor"),
+            Corruption(
+                name: "byte length not shape x dtype", bytes: assemble("{\(entry("a", "[2,3]", "[0,20]"))}", data: twelve + eight),
+                kind: .byteCount, message: "tensor 'a': data_offsets [0, 20] hold 20 bytes but shape [2, 3] of F32 needs 24"),
+            Corruption(
+                name: "byte length of a 2-byte dtype", bytes: assemble("{\(entry("a", "BF16", "[3]", "[0,4]"))}", data: four),
+                kind: .byteCount, message: "shape [3] of BF16 needs 6"),
             // Offsets past 2^53 are read exactly: as doubles, 2^53+1 would round to 2^53 and this
             // 3-byte span would pass as the 4 bytes an F32 needs.
-            Corruption(name: "offsets above 2^53, a byte short",
-                       bytes: assemble("{\(entry("a", "[1]", "[9007199254740993,9007199254740996]"))}", data: four), kind: .byteCount,
-                       message: "tensor 'a': data_offsets [9007199254740993, 9007199254740996] hold 3 bytes but shape [1] of F32 needs 4"),
-            Corruption(name: "offsets above 2^53 past the end",
-                       bytes: assemble("{\(entry("a", "[1]", "[9007199254740993,9007199254740997]"))}", data: four), kind: .offsets,
-                       message: "tensor 'a': data_offsets [9007199254740993, 9007199254740997] run past the end of the data section (4 bytes)"),
-            Corruption(name: "offset above Int.max", bytes: assemble("{\(entry("a", "[1]", "[0,9223372036854775808]"))}", data: four),
-                       kind: .headerSchema, message: "found the number 9223372036854775808 at index 1"),
-            Corruption(name: "shape overflowing Int", bytes: assemble("{\(entry("a", "[4611686018427387904,4]", "[0,4]"))}", data: four),
-                       kind: .byteCount, message: "too large to address"),
-            Corruption(name: "duplicate tensor names",
-                       bytes: assemble("{\(entry("a", "[1]", "[0,4]")),\(entry("a", "[1]", "[4,8]"))}", data: eight),
-                       kind: .duplicateName, message: "tensor name 'a' appears twice in the header"),
-            Corruption(name: "duplicate metadata key", bytes: assemble(#"{"__metadata__":{"k":"1","k":"2"}}"#),
-                       kind: .duplicateName, message: "__metadata__ key 'k' appears twice"),
-            Corruption(name: "duplicate field", bytes: assemble(#"{"a":{"dtype":"F32","dtype":"I32","shape":[1],"data_offsets":[0,4]}}"#, data: four),
-                       kind: .duplicateName, message: "tensor 'a' has the field 'dtype' twice"),
-            Corruption(name: "duplicate tensor names, apart",
-                       bytes: assemble(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"__metadata__":{},"a":{}}"#, data: four),
-                       kind: .duplicateName, message: "tensor name 'a' appears twice in the header"),
-            Corruption(name: "duplicate metadata", bytes: assemble(#"{"__metadata__":{},"__metadata__":{}}"#),
-                       kind: .duplicateName, message: "the header has two __metadata__ entries"),
-            Corruption(name: "truncated data",
-                       bytes: assemble("{\(entry("a", "[2]", "[0,8]")),\(entry("b", "[2]", "[8,16]"))}", data: twelve),
-                       kind: .truncated, message: "the file is truncated: its tensors need 16 data bytes but only 12 follow the header"),
-            Corruption(name: "BOOL byte other than 0/1", bytes: assemble("{\(entry("m", "BOOL", "[4]", "[0,4]"))}", data: [1, 0, 2, 1]),
-                       kind: .invalidValue, message: "tensor 'm': BOOL element 2 is the byte 2"),
+            Corruption(
+                name: "offsets above 2^53, a byte short",
+                bytes: assemble("{\(entry("a", "[1]", "[9007199254740993,9007199254740996]"))}", data: four), kind: .byteCount,
+                message: "tensor 'a': data_offsets [9007199254740993, 9007199254740996] hold 3 bytes but shape [1] of F32 needs 4"),
+            Corruption(
+                name: "offsets above 2^53 past the end",
+                bytes: assemble("{\(entry("a", "[1]", "[9007199254740993,9007199254740997]"))}", data: four), kind: .offsets,
+                message: "tensor 'a': data_offsets [9007199254740993, 9007199254740997] run past the end of the data section (4 bytes)"),
+            Corruption(
+                name: "offset above Int.max", bytes: assemble("{\(entry("a", "[1]", "[0,9223372036854775808]"))}", data: four),
+                kind: .headerSchema, message: "found the number 9223372036854775808 at index 1"),
+            Corruption(
+                name: "shape overflowing Int", bytes: assemble("{\(entry("a", "[4611686018427387904,4]", "[0,4]"))}", data: four),
+                kind: .byteCount, message: "too large to address"),
+            Corruption(
+                name: "duplicate tensor names",
+                bytes: assemble("{\(entry("a", "[1]", "[0,4]")),\(entry("a", "[1]", "[4,8]"))}", data: eight),
+                kind: .duplicateName, message: "tensor name 'a' appears twice in the header"),
+            Corruption(
+                name: "duplicate metadata key", bytes: assemble(#"{"__metadata__":{"k":"1","k":"2"}}"#),
+                kind: .duplicateName, message: "__metadata__ key 'k' appears twice"),
+            Corruption(
+                name: "duplicate field", bytes: assemble(#"{"a":{"dtype":"F32","dtype":"I32","shape":[1],"data_offsets":[0,4]}}"#, data: four),
+                kind: .duplicateName, message: "tensor 'a' has the field 'dtype' twice"),
+            Corruption(
+                name: "duplicate tensor names, apart",
+                bytes: assemble(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"__metadata__":{},"a":{}}"#, data: four),
+                kind: .duplicateName, message: "tensor name 'a' appears twice in the header"),
+            Corruption(
+                name: "duplicate metadata", bytes: assemble(#"{"__metadata__":{},"__metadata__":{}}"#),
+                kind: .duplicateName, message: "the header has two __metadata__ entries"),
+            Corruption(
+                name: "truncated data",
+                bytes: assemble("{\(entry("a", "[2]", "[0,8]")),\(entry("b", "[2]", "[8,16]"))}", data: twelve),
+                kind: .truncated, message: "the file is truncated: its tensors need 16 data bytes but only 12 follow the header"),
+            Corruption(
+                name: "BOOL byte other than 0/1", bytes: assemble("{\(entry("m", "BOOL", "[4]", "[0,4]"))}", data: [1, 0, 2, 1]),
+                kind: .invalidValue, message: "tensor 'm': BOOL element 2 is the byte 2")
         ]
     }()
 }
@@ -217,10 +265,11 @@ struct Corruption: Sendable, CustomTestStringConvertible {
         let tensors = try Self.everyDType()
         let file = try SafeTensors.read(bytes: SafeTensors.serialize(tensors), source: "memory")
         // By dtype, widest first (I64 F64 F32 I32 BF16 F16 I16 I8 U8 BOOL), then by name.
-        #expect(file.order == [
-            "w.int64", "scalar", "w.float64", "transposed", "w.float32", "empty", "w.int32",
-            "w.bfloat16", "w.float16", "w.int16", "w.int8", "w.uint8", "w.bool",
-        ])
+        #expect(
+            file.order == [
+                "w.int64", "scalar", "w.float64", "transposed", "w.float32", "empty", "w.int32",
+                "w.bfloat16", "w.float16", "w.int16", "w.int8", "w.uint8", "w.bool"
+            ])
     }
 
     @Test func readsTheFileWrittenByPythonExactly() throws {
@@ -229,7 +278,8 @@ struct Corruption: Sendable, CustomTestStringConvertible {
         #expect(file.metadata == ["generator": "tools/make_foundation_fixtures.py"])
         #expect(file.order.first == "i64" && file.order.last == "bool")
 
-        let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.url("foundation/python_dtypes.json"))) as! [String: [String: Any]]
+        let sidecar =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.url("foundation/python_dtypes.json"))) as! [String: [String: Any]]
         #expect(Set(file.tensors.keys) == Set(sidecar.keys))
         for (name, expected) in sidecar {
             let t = try file.tensor(name)
@@ -306,7 +356,8 @@ struct Corruption: Sendable, CustomTestStringConvertible {
         #expect(try SafeTensors.read(bytes: assemble("{}"), source: "m").tensors.isEmpty)
         let meta = try SafeTensors.read(bytes: assemble(#"{"__metadata__":{"a\u00e9\ud83d\ude42":"x\/y\n"}}  "#), source: "m")
         #expect(meta.metadata == ["aé🙂": "x/y\n"])
-        let header = "{\(entry("e", "[0,5]", "[0,0]")),\(entry("b", "I32", "[1]", "[0,4]")),\"c\":{\"shape\":[],\"dtype\":\"U8\",\"data_offsets\":[4,5],\"extra\":[1,{}]}}\n\t"
+        let header =
+            "{\(entry("e", "[0,5]", "[0,0]")),\(entry("b", "I32", "[1]", "[0,4]")),\"c\":{\"shape\":[],\"dtype\":\"U8\",\"data_offsets\":[4,5],\"extra\":[1,{}]}}\n\t"
         let file = try SafeTensors.read(bytes: assemble(header, data: [7, 0, 0, 0, 9]), source: "m")
         #expect(file.order == ["e", "b", "c"])
         #expect(try file.tensor("e").shape == [0, 5])
@@ -321,10 +372,12 @@ struct Corruption: Sendable, CustomTestStringConvertible {
     @Test func headerJSONKeepsDuplicateKeysOrderAndExactIntegers() throws {
         let text = #"{"k":9007199254740993,"b":-9223372036854775808,"k":9223372036854775807,"a":9223372036854775808}"#
         let json = try Array(text.utf8).withUnsafeBytes { try HeaderJSON.parse($0) }
-        #expect(json == .object([
-            (key: "k", value: .integer(9_007_199_254_740_993)), (key: "b", value: .integer(.min)),
-            (key: "k", value: .integer(.max)), (key: "a", value: .otherNumber("9223372036854775808")),
-        ]))
+        #expect(
+            json
+                == .object([
+                    (key: "k", value: .integer(9_007_199_254_740_993)), (key: "b", value: .integer(.min)),
+                    (key: "k", value: .integer(.max)), (key: "a", value: .otherNumber("9223372036854775808"))
+                ]))
     }
 
     @Test func readsOffsetsAbove2To53Exactly() throws {
@@ -333,8 +386,9 @@ struct Corruption: Sendable, CustomTestStringConvertible {
         let e = try #require(throws: SafeTensorsError.self) {
             _ = try SafeTensors.read(bytes: assemble("{\(entry("e", "[0]", "[9007199254740993,9007199254740993]"))}"), source: "m")
         }
-        #expect(e.problem == "tensor 'e': data_offsets [9007199254740993, 9007199254740993] run past the end of the data section (0 bytes)",
-                "\(e.problem)")
+        #expect(
+            e.problem == "tensor 'e': data_offsets [9007199254740993, 9007199254740993] run past the end of the data section (0 bytes)",
+            "\(e.problem)")
     }
 
     @Test func writeRejectsBadNamesAndLeavesTheOldFile() throws {

@@ -45,8 +45,10 @@ import Testing
             ("topk with k above the size of the dim", { _ = try a.topk(5) }, "out of range"),
             ("sort on a dim that is not there", { _ = try a.sort(dim: 7) }, "out of range"),
             ("svd of an integer matrix", { _ = try a.to(.int64).svd() }, "floating point"),
-            ("gradients of an output that does not require grad",
-             { _ = try Autograd.gradients(of: a.sum(), wrt: [a]) }, "does not require grad"),
+            (
+                "gradients of an output that does not require grad",
+                { _ = try Autograd.gradients(of: a.sum(), wrt: [a]) }, "does not require grad"
+            )
         ]
         for (label, body, fragment) in cases {
             let e = try #require(throws: TorchError.self, "\(label)") { try body() }

@@ -22,8 +22,10 @@ public struct SyntheticConfig: Sendable, Hashable, Codable {
     /// Amplitude of the per-pixel noise, in 8-bit levels.
     public var noise: Double = 10
 
-    public init(seed: UInt64 = 0, classes: Int = 8, trainCount: Int = 4000, testCount: Int = 800, size: Int = 128,
-                distractors: Int = 3, minScale: Double = 0.3, maxScale: Double = 0.6, noise: Double = 10) {
+    public init(
+        seed: UInt64 = 0, classes: Int = 8, trainCount: Int = 4000, testCount: Int = 800, size: Int = 128,
+        distractors: Int = 3, minScale: Double = 0.3, maxScale: Double = 0.6, noise: Double = 10
+    ) {
         self.seed = seed
         self.classes = classes
         self.trainCount = trainCount
@@ -105,7 +107,8 @@ public final class SyntheticDataset: Dataset {
 
     static func cacheIsValid(_ dir: URL, config: SyntheticConfig, split: String) -> Bool {
         guard let data = try? Data(contentsOf: dir.appendingPathComponent("synthetic.json")),
-              let stored = try? JSONDecoder().decode(CacheInfo.self, from: data) else { return false }
+            let stored = try? JSONDecoder().decode(CacheInfo.self, from: data)
+        else { return false }
         return stored.config == config && stored.split == split && stored.version == CacheInfo.currentVersion
     }
 
@@ -128,8 +131,9 @@ public final class SyntheticDataset: Dataset {
         } else {
             source = .generated { [self] in try self.render(index) }
         }
-        return Sample(id: id(of: index), label: layout.label, className: classNames[layout.label], boxes: [layout.box],
-                      width: config.size, height: config.size, image: source)
+        return Sample(
+            id: id(of: index), label: layout.label, className: classNames[layout.label], boxes: [layout.box],
+            width: config.size, height: config.size, image: source)
     }
 
     /// Renders image `index` (RGB, `size` x `size`).

@@ -59,13 +59,15 @@ struct SyntheticLayout: Sendable {
         let from = muted(), to = muted()
         let gAngle = rng.uniform(0...(2 * Double.pi))
         let blobs = (0..<(3 + rng.below(4))).map { _ in
-            Blob(x: rng.uniform(0...s), y: rng.uniform(0...s), radius: rng.uniform((0.12 * s)...(0.4 * s)),
-                 alpha: rng.uniform(0.3...0.7), color: rng.unit() < 0.7 ? muted() : vivid())
+            Blob(
+                x: rng.uniform(0...s), y: rng.uniform(0...s), radius: rng.uniform((0.12 * s)...(0.4 * s)),
+                alpha: rng.uniform(0.3...0.7), color: rng.unit() < 0.7 ? muted() : vivid())
         }
         let lines = (0..<(2 + rng.below(4))).map { _ in
-            Line(x0: rng.uniform(-0.1 * s...1.1 * s), y0: rng.uniform(-0.1 * s...1.1 * s),
-                 x1: rng.uniform(-0.1 * s...1.1 * s), y1: rng.uniform(-0.1 * s...1.1 * s),
-                 width: rng.uniform(0.8...max(1, s / 64)), alpha: rng.uniform(0.35...0.75), color: rng.unit() < 0.5 ? muted() : vivid())
+            Line(
+                x0: rng.uniform(-0.1 * s...1.1 * s), y0: rng.uniform(-0.1 * s...1.1 * s),
+                x1: rng.uniform(-0.1 * s...1.1 * s), y1: rng.uniform(-0.1 * s...1.1 * s),
+                width: rng.uniform(0.8...max(1, s / 64)), alpha: rng.uniform(0.35...0.75), color: rng.unit() < 0.5 ? muted() : vivid())
         }
         let kinds: [DistractorKind] = [.stroke, .outline, .zigzag, .smudge]
         let nDistractors = config.distractors == 0 ? 0 : rng.below(2 * config.distractors + 1)
@@ -106,10 +108,11 @@ struct SyntheticLayout: Sendable {
         let phase = rng.unit()
         let noiseSeed = rng.next()
 
-        var layout = SyntheticLayout(label: label, shape: shape, gradientFrom: from, gradientTo: to, gradientAngle: gAngle, blobs: blobs,
-                                     lines: lines, distractors: distractors, cx: cx, cy: cy, radius: radius, ax: ax, ay: ay,
-                                     angle: angle, colorA: colorA, colorB: colorB, period: period, phase: phase, noiseSeed: noiseSeed,
-                                     box: BoundingBox(ymin: 0, xmin: 0, ymax: 1, xmax: 1))
+        var layout = SyntheticLayout(
+            label: label, shape: shape, gradientFrom: from, gradientTo: to, gradientAngle: gAngle, blobs: blobs,
+            lines: lines, distractors: distractors, cx: cx, cy: cy, radius: radius, ax: ax, ay: ay,
+            angle: angle, colorA: colorA, colorB: colorB, period: period, phase: phase, noiseSeed: noiseSeed,
+            box: BoundingBox(ymin: 0, xmin: 0, ymax: 1, xmax: 1))
         layout.box = layout.objectBox(size: config.size)
         return layout
     }
@@ -117,8 +120,10 @@ struct SyntheticLayout: Sendable {
     /// The object's pixel bounds to visit: a square around the centre that holds it.
     func objectBounds(size: Int) -> (x0: Int, y0: Int, x1: Int, y1: Int) {
         let reach = radius * max(ax, ay) + 2
-        return (max(0, Int((cx - reach).rounded(.down))), max(0, Int((cy - reach).rounded(.down))),
-                min(size - 1, Int((cx + reach).rounded(.up))), min(size - 1, Int((cy + reach).rounded(.up))))
+        return (
+            max(0, Int((cx - reach).rounded(.down))), max(0, Int((cy - reach).rounded(.down))),
+            min(size - 1, Int((cx + reach).rounded(.up))), min(size - 1, Int((cy + reach).rounded(.up)))
+        )
     }
 
     /// Coverage (0 ... 1) of the object at pixel centre (px, py) and the local coordinates there.
@@ -196,8 +201,9 @@ struct SyntheticRenderer {
                     strokeSegment(p, n, d.x - hx, d.y - hy, d.x + hx, d.y + hy, halfWidth: d.width / 2, color: d.color, alpha: 1)
                 case .zigzag:
                     for k in stride(from: 0, to: d.points.count - 2, by: 2) {
-                        strokeSegment(p, n, d.points[k], d.points[k + 1], d.points[k + 2], d.points[k + 3], halfWidth: d.width / 2,
-                                      color: d.color, alpha: 1)
+                        strokeSegment(
+                            p, n, d.points[k], d.points[k + 1], d.points[k + 2], d.points[k + 3], halfWidth: d.width / 2,
+                            color: d.color, alpha: 1)
                     }
                 case .outline:
                     let c = cos(d.angle), sn = sin(d.angle)
@@ -206,7 +212,9 @@ struct SyntheticRenderer {
                         let dx = px - d.x, dy = py - d.y
                         let u = dx * c + dy * sn, v = -dx * sn + dy * c
                         return abs(SDF.box(u, v, hx, hy)) - half
-                    } color: { _, _ in d.color }
+                    } color: { _, _ in
+                        d.color
+                    }
                 case .smudge:
                     let r = d.size / 2
                     let c = cos(d.angle), sn = sin(d.angle)
@@ -246,8 +254,9 @@ struct SyntheticRenderer {
                         color = du * du + dv * dv < 0.09 ? l.colorB : l.colorA
                     case .gradient:
                         let t = min(1, max(0, (u + 1) / 2))
-                        color = RGB(r: l.colorB.r + (l.colorA.r - l.colorB.r) * t, g: l.colorB.g + (l.colorA.g - l.colorB.g) * t,
-                                    b: l.colorB.b + (l.colorA.b - l.colorB.b) * t)
+                        color = RGB(
+                            r: l.colorB.r + (l.colorA.r - l.colorB.r) * t, g: l.colorB.g + (l.colorA.g - l.colorB.g) * t,
+                            b: l.colorB.b + (l.colorA.b - l.colorB.b) * t)
                     }
                     blend(p, (y * n + x) * 3, color, cov)
                 }
@@ -281,8 +290,10 @@ struct SyntheticRenderer {
     }
 
     /// Paints the region where `distance` (pixels, negative inside) is below 0.5, antialiased.
-    private func fill(_ p: UnsafeMutablePointer<Double>, _ n: Int, cx: Double, cy: Double, reach: Double,
-                      distance: (Double, Double) -> Double, color: (Double, Double) -> RGB) {
+    private func fill(
+        _ p: UnsafeMutablePointer<Double>, _ n: Int, cx: Double, cy: Double, reach: Double,
+        distance: (Double, Double) -> Double, color: (Double, Double) -> RGB
+    ) {
         let x0 = max(0, Int((cx - reach).rounded(.down))), x1 = min(n - 1, Int((cx + reach).rounded(.up)))
         let y0 = max(0, Int((cy - reach).rounded(.down))), y1 = min(n - 1, Int((cy + reach).rounded(.up)))
         guard x0 <= x1, y0 <= y1 else { return }
@@ -296,8 +307,10 @@ struct SyntheticRenderer {
     }
 
     /// Paints a line segment of the given half width, antialiased.
-    private func strokeSegment(_ p: UnsafeMutablePointer<Double>, _ n: Int, _ ax: Double, _ ay: Double, _ bx: Double, _ by: Double,
-                               halfWidth: Double, color: RGB, alpha: Double) {
+    private func strokeSegment(
+        _ p: UnsafeMutablePointer<Double>, _ n: Int, _ ax: Double, _ ay: Double, _ bx: Double, _ by: Double,
+        halfWidth: Double, color: RGB, alpha: Double
+    ) {
         let ex = bx - ax, ey = by - ay
         let len2 = max(1e-12, ex * ex + ey * ey)
         let pad = halfWidth + 1
