@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 CAMKIT := .build/release/camkit
 
-.PHONY: deps build serve test demo bench clean web-e2e
+.PHONY: deps build serve test demo bench clean web-e2e format format-check
 
 ## Install the Debian packages that are missing (a no-op when all are present).
 deps:
@@ -24,9 +24,18 @@ serve: build
 
 ## Run the whole test suite (a target importing a stage it does not depend on fails the build). Serial: the server's timeout and queue tests measure wall time, and
 ## on 2 cores the parallel suites starve them (the whole run takes about 70 s either way).
-test: deps
+test: deps format-check
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test --skip-build --no-parallel
+
+## The Swift sources laid out by the toolchain's swift-format (.swift-format: layout only).
+FORMATTED := Sources Tests Benchmarks/CAMKitBench Package.swift
+format:
+	$(SWIFT) format format --in-place --recursive --parallel $(FORMATTED)
+
+## Fails, listing the places, where a Swift file is not as `make format` would lay it out.
+format-check:
+	@$(SWIFT) format lint --strict --recursive --parallel $(FORMATTED) || { echo "not formatted: run make format"; exit 1; }
 
 ## The main job on the embedded default.
 demo: build
