@@ -169,22 +169,22 @@ public enum Contours {
     }
 
     private static func shimMinAreaRect<P: ShimPoint>(_ points: [P]) throws -> RotatedRect {
-        var out = [Float](repeating: 0, count: 5)
-        try cvCheck(
-            "minAreaRect",
-            points.withShimPoints { p, n, depth in
-                out.withUnsafeMutableBufferPointer { ctcv_min_area_rect(p, n, depth, $0.baseAddress) }
-            })
+        let out = try shimValues("minAreaRect", points, count: 5, as: Float.self, ctcv_min_area_rect)
         return RotatedRect(center: Point2f(out[0], out[1]), width: out[2], height: out[3], angle: out[4])
     }
 
     private static func shimBoundingRect<P: ShimPoint>(_ points: [P]) throws -> Rect2i {
-        var out = [Int32](repeating: 0, count: 4)
-        try cvCheck(
-            "boundingRect",
-            points.withShimPoints { p, n, depth in
-                out.withUnsafeMutableBufferPointer { ctcv_bounding_rect(p, n, depth, $0.baseAddress) }
-            })
+        let out = try shimValues("boundingRect", points, count: 4, as: Int32.self, ctcv_bounding_rect)
         return Rect2i(x: Int(out[0]), y: Int(out[1]), width: Int(out[2]), height: Int(out[3]))
+    }
+
+    /// A shim call that reads `points` and writes `count` values.
+    private static func shimValues<P: ShimPoint, T: Numeric>(
+        _ operation: String, _ points: [P], count: Int, as: T.Type,
+        _ call: (UnsafeRawPointer?, Int32, Int32, UnsafeMutablePointer<T>?) -> Int32
+    ) throws -> [T] {
+        var out = [T](repeating: 0, count: count)
+        try cvCheck(operation, points.withShimPoints { p, n, depth in out.withUnsafeMutableBufferPointer { call(p, n, depth, $0.baseAddress) } })
+        return out
     }
 }

@@ -179,30 +179,28 @@ public struct KerasLayer: Sendable {
     /// The conv kernel converted to OIHW (`[out, in, kh, kw]`, contiguous), checked against
     /// `expectedOIHW` when given. Errors give both layouts.
     public func convKernelOIHW(expectedOIHW: [Int]? = nil) throws -> Tensor {
-        let w = try weight("kernel")
-        let found = w.shape
-        let expectedHWIO = expectedOIHW.flatMap { $0.count == 4 ? KerasConversion.hwioShape(fromOIHW: $0) : nil }
-        if found.count != 4 || (expectedHWIO != nil && found != expectedHWIO!) {
-            let note = expectedOIHW.map { "Keras conv kernels are HWIO; OIHW \($0)" } ?? "a conv kernel is 4-D HWIO"
-            throw KerasWeightsError.shapeMismatch(
-                file: file, layer: name, weight: "kernel",
-                expected: expectedHWIO ?? [], found: found, note: note)
-        }
+        let w = try kernel(
+            rank: 4, expected: expectedOIHW.flatMap { $0.count == 4 ? KerasConversion.hwioShape(fromOIHW: $0) : nil },
+            note: expectedOIHW.map { "Keras conv kernels are HWIO; OIHW \($0)" } ?? "a conv kernel is 4-D HWIO")
         return try KerasConversion.convKernelToOIHW(w.value)
     }
 
     /// The dense kernel transposed to `[out, in]` (contiguous), checked against `expectedOutIn`.
     public func denseKernelOutIn(expectedOutIn: [Int]? = nil) throws -> Tensor {
-        let w = try weight("kernel")
-        let found = w.shape
-        let expectedInOut = expectedOutIn.flatMap { $0.count == 2 ? [$0[1], $0[0]] : nil }
-        if found.count != 2 || (expectedInOut != nil && found != expectedInOut!) {
-            let note = expectedOutIn.map { "Keras dense kernels are [in, out]; [out, in] \($0)" } ?? "a dense kernel is 2-D [in, out]"
-            throw KerasWeightsError.shapeMismatch(
-                file: file, layer: name, weight: "kernel",
-                expected: expectedInOut ?? [], found: found, note: note)
-        }
+        let w = try kernel(
+            rank: 2, expected: expectedOutIn.flatMap { $0.count == 2 ? [$0[1], $0[0]] : nil },
+            note: expectedOutIn.map { "Keras dense kernels are [in, out]; [out, in] \($0)" } ?? "a dense kernel is 2-D [in, out]")
         return try KerasConversion.denseKernelToOutIn(w.value)
+    }
+
+    /// The `kernel` weight, checked to have `rank` dimensions and, when given, the Keras-layout
+    /// shape `expected`; `note` explains the layouts in the error.
+    private func kernel(rank: Int, expected: [Int]?, note: String) throws -> KerasWeight {
+        let w = try weight("kernel")
+        if w.shape.count != rank || (expected != nil && w.shape != expected!) {
+            throw KerasWeightsError.shapeMismatch(file: file, layer: name, weight: "kernel", expected: expected ?? [], found: w.shape, note: note)
+        }
+        return w
     }
 
     /// BatchNormalization parameters, each checked to have `channels` elements when given.
@@ -223,24 +221,20 @@ public struct KerasLayer: Sendable {
 public enum KerasConversion {
     /// HWIO `[kh, kw, in, out]` to OIHW `[out, in, kh, kw]`, contiguous.
     public static func convKernelToOIHW(_ hwio: Tensor) throws -> Tensor {
-        let shape = hwio.shape
-        guard shape.count == 4 else {
-            throw KerasWeightsError.shapeMismatch(
-                file: "", layer: "", weight: "conv kernel", expected: [],
-                found: shape, note: "a conv kernel is 4-D HWIO")
-        }
+        try checkRank(hwio, 4, weight: "conv kernel", note: "a conv kernel is 4-D HWIO")
         return try hwio.permute([3, 2, 0, 1]).contiguous()
     }
 
     /// Dense `[in, out]` to `[out, in]`, contiguous.
     public static func denseKernelToOutIn(_ kernel: Tensor) throws -> Tensor {
-        let shape = kernel.shape
-        guard shape.count == 2 else {
-            throw KerasWeightsError.shapeMismatch(
-                file: "", layer: "", weight: "dense kernel", expected: [],
-                found: shape, note: "a dense kernel is 2-D [in, out]")
-        }
+        try checkRank(kernel, 2, weight: "dense kernel", note: "a dense kernel is 2-D [in, out]")
         return try kernel.transposed(0, 1).contiguous()
+    }
+
+    private static func checkRank(_ t: Tensor, _ rank: Int, weight: String, note: String) throws {
+        guard t.shape.count == rank else {
+            throw KerasWeightsError.shapeMismatch(file: "", layer: "", weight: weight, expected: [], found: t.shape, note: note)
+        }
     }
 
     /// OIHW `[o, i, h, w]` as Keras' HWIO `[h, w, i, o]`.
