@@ -116,3 +116,20 @@ extension ExplainError: UserFacingError {
         return nil
     }
 }
+
+extension CAMMethod {
+    /// The name the papers use ("CAM", "Grad-CAM", "Grad-CAM++", ...); `name` itself when it is not a method.
+    public static func displayName(_ name: String) -> String {
+        switch CAMMethod(rawValue: name) {
+        case .cam: "CAM"
+        case .gradCAM: "Grad-CAM"
+        case .gradCAMPlusPlus: "Grad-CAM++"
+        case .xGradCAM: "XGrad-CAM"
+        case .layerCAM: "LayerCAM"
+        case .hiResCAM: "HiResCAM"
+        case .scoreCAM: "Score-CAM"
+        case .eigenCAM: "Eigen-CAM"
+        case nil: name
+        }
+    }
+}

@@ -78,7 +78,7 @@ public enum ExplainJob {
         var entries: [ExplainReport.ImageEntry] = []
         for start in stride(from: 0, to: images.count, by: max(1, options.batchSize)) {
             let range = start..<min(start + options.batchSize, images.count)
-            let batch = try Tensor.stack(range.map { try info.preprocessing.apply(pixels: decoded[$0].tensor(), size: info.inputSize) })
+            let batch = try info.batch(decoded[range])
             let targets: TargetSelection = options.classes.map { .classes($0) } ?? .predicted
             let explanation = try explainer.explain(
                 batch, methods: options.methods, layers: options.layers,

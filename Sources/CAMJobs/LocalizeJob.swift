@@ -88,7 +88,7 @@ public enum LocalizeJob {
         var entries: [LocalizeReport.ImageEntry] = []
         for start in stride(from: 0, to: images.count, by: Swift.max(1, options.batchSize)) {
             let range = start..<Swift.min(start + options.batchSize, images.count)
-            let batch = try Tensor.stack(range.map { try info.preprocessing.apply(pixels: decoded[$0].tensor(), size: info.inputSize) })
+            let batch = try info.batch(decoded[range])
             let targets: TargetSelection = options.classes.map { .classes($0) } ?? .predicted
             let e = try explainer.explain(batch, methods: options.methods, layers: options.layers, targets: targets, score: options.score)
             for (local, index) in range.enumerated() {

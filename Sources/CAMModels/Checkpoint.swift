@@ -1,5 +1,6 @@
 import Foundation
 import Torch
+import CAMImaging
 
 /// What a model needs besides its weights: architecture, classes and input handling.
 public struct ModelInfo: Codable, Sendable, Equatable {
@@ -13,6 +14,11 @@ public struct ModelInfo: Codable, Sendable, Equatable {
         self.classNames = classNames ?? (0..<spec.classes).map { "class_\($0)" }
         self.preprocessing = preprocessing
         self.inputSize = inputSize
+    }
+
+    /// `images` resized to `inputSize` and preprocessed, as one NCHW batch: the network's input.
+    public func batch(_ images: some Collection<Image>) throws -> Tensor {
+        try Tensor.stack(images.map { try preprocessing.apply(pixels: $0.tensor(), size: inputSize) })
     }
 }
 

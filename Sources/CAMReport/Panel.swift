@@ -178,7 +178,7 @@ public enum PanelBuilder {
         let step = Swift.max(1, options.batchSize)
         for start in stride(from: 0, to: rgb.count, by: step) {
             let range = start..<Swift.min(start + step, rgb.count)
-            let batch = try Tensor.stack(range.map { try info.preprocessing.apply(pixels: rgb[$0].tensor(), size: info.inputSize) })
+            let batch = try info.batch(rgb[range])
             let selection: TargetSelection = targets.map { .perImage(Array($0[range])) } ?? .predicted
             let e = try explainer.explain(
                 batch, methods: options.methods, layers: options.layers, targets: selection,
@@ -326,23 +326,6 @@ public enum PanelBuilder {
             while s > 0.3, try Image.textSize(t, scale: s, thickness: 1).width > width { s -= 0.05 }
             while t.count > 2, try Image.textSize(t, scale: s, thickness: 1).width > width { t = String(t.dropLast(3)) + ".." }
             return (t, s)
-        }
-    }
-}
-
-extension CAMMethod {
-    /// The name the papers use ("CAM", "Grad-CAM", "Grad-CAM++", ...); `name` itself when it is not a method.
-    public static func displayName(_ name: String) -> String {
-        switch CAMMethod(rawValue: name) {
-        case .cam: "CAM"
-        case .gradCAM: "Grad-CAM"
-        case .gradCAMPlusPlus: "Grad-CAM++"
-        case .xGradCAM: "XGrad-CAM"
-        case .layerCAM: "LayerCAM"
-        case .hiResCAM: "HiResCAM"
-        case .scoreCAM: "Score-CAM"
-        case .eigenCAM: "Eigen-CAM"
-        case nil: name
         }
     }
 }

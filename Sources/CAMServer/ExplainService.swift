@@ -96,7 +96,7 @@ enum ExplainPipeline {
             image = try s.loadImage()
         }
         let info = context.loaded.info
-        let batch = try info.preprocessing.apply(pixels: image.tensor(), size: info.inputSize).unsqueeze(0)
+        let batch = try info.batch([image])
         let targets: TargetSelection = p.classIndex.map { .classes([$0]) } ?? .predicted
         let e = try context.explainer.explain(
             batch, methods: p.methods, layers: p.layers, targets: targets, score: p.score,
