@@ -46,21 +46,26 @@ public struct NPYArray: Sendable, Equatable {
 
     /// An array over raw little-endian C-order bytes; throws when the byte count does not match.
     public init(dtype: NPYDType, shape: [Int], data: Data) throws {
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw CAMError("npy", "negative dimension in shape \(shape)")
-        }
-        var n = 1
-        for d in shape {
-            let (m, overflow) = n.multipliedReportingOverflow(by: d)
-            guard !overflow else { throw CAMError("npy", "shape \(shape) overflows") }
-            n = m
-        }
+        let n = try Self.byteCount(shape: shape, dtype: dtype) / dtype.byteSize
         guard data.count == n * dtype.byteSize else {
             throw CAMError("npy", "shape \(shape) of \(dtype.descr) needs \(n * dtype.byteSize) bytes, got \(data.count)")
         }
         self.dtype = dtype
         self.shape = shape
         self.data = data
+    }
+
+    /// The bytes an array of `shape` and `dtype` holds; throws on a negative dimension or a size
+    /// that does not fit in an `Int` (a crafted header), before anything is allocated.
+    static func byteCount(shape: [Int], dtype: NPYDType) throws -> Int {
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw CAMError("npy", "negative dimension in shape \(shape)", kind: .unprocessable) }
+        var n = dtype.byteSize
+        for d in shape {
+            let (m, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw CAMError("npy", "shape \(shape) overflows", kind: .unprocessable) }
+            n = m
+        }
+        return n
     }
 
     /// An array of `values` with `shape` (C order).
@@ -212,11 +217,12 @@ public enum NPY {
         guard let dtype = NPYDType(rawValue: code) else { throw bad("unsupported dtype '\(descr)'") }
         let big = order == ">"
         var payload = Array(bytes[(headerStart + headerLength)...])
-        let count = shape.reduce(1, *)
-        guard payload.count >= count * dtype.byteSize else {
-            throw bad("data truncated: shape \(shape) of \(descr) needs \(count * dtype.byteSize) bytes, file has \(payload.count)")
+        let byteCount = try NPYArray.byteCount(shape: shape, dtype: dtype)
+        let count = byteCount / dtype.byteSize
+        guard payload.count >= byteCount else {
+            throw bad("data truncated: shape \(shape) of \(descr) needs \(byteCount) bytes, file has \(payload.count)")
         }
-        payload.removeLast(payload.count - count * dtype.byteSize)
+        payload.removeLast(payload.count - byteCount)
         if big && dtype.byteSize > 1 {
             let s = dtype.byteSize
             payload.withUnsafeMutableBufferPointer { p in

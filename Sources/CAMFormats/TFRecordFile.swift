@@ -67,7 +67,7 @@ public final class TFRecordFile: Sendable {
                     break scan
                 }
                 try Self.readFully(fd, into: &header, at: offset, path: path, record: index)
-                let length = header.withUnsafeBytes { raw in Int(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))) }
+                let rawLength = header.withUnsafeBytes { raw in UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) }
                 let storedLengthCRC = header.withUnsafeBytes { raw in UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)) }
                 let lengthCRC = header.withUnsafeBytes { raw in CRC32C.masked(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<8]))) }
                 guard lengthCRC == storedLengthCRC else {
@@ -77,9 +77,11 @@ public final class TFRecordFile: Sendable {
                             lengthCRC))
                     break scan
                 }
+                // A length past Int (a crafted or corrupt header with a matching CRC) cannot fit either.
+                let length = Int(exactly: rawLength) ?? Int.max
                 let end = offset.addingReportingOverflow(12 + 4).partialValue.addingReportingOverflow(length)
-                guard length >= 0, !end.overflow, end.partialValue <= fileSize else {
-                    try fail("truncated: the record needs \(length) data bytes + 4 CRC bytes, the file has \(fileSize - offset - 12) left")
+                guard !end.overflow, end.partialValue <= fileSize else {
+                    try fail("truncated: the record needs \(rawLength) data bytes + 4 CRC bytes, the file has \(fileSize - offset - 12) left")
                     break scan
                 }
                 starts.append(offset)
