@@ -86,6 +86,8 @@ public enum ExplainError: Error, CustomStringConvertible, Sendable {
     case classOutOfRange(Int, classes: Int)
     case camNeedsLastLayer(layer: String, lastLayer: String)
     case invalidRequest(String)
+    /// The layer's output has no spatial map (`fc`, `avgpool`): there is nothing to draw.
+    case notSpatial(layer: String, shape: [Int])
 
     public var description: String {
         switch self {
@@ -97,6 +99,8 @@ public enum ExplainError: Error, CustomStringConvertible, Sendable {
             return "CAM is defined only at the layer that feeds global average pooling ('\(last)'), not at '\(layer)'; use gradcam for other layers"
         case let .invalidRequest(reason):
             return reason
+        case let .notSpatial(layer, shape):
+            return "layer '\(layer)' outputs \(shape), not a [N, C, h, w] feature map: class activation maps need a convolutional layer"
         }
     }
 }
@@ -109,6 +113,7 @@ extension ExplainError: UserFacingError {
         case .classOutOfRange: "class_out_of_range"
         case .camNeedsLastLayer: "cam_needs_last_layer"
         case .invalidRequest: "bad_parameter"
+        case .notSpatial: "layer_not_spatial"
         }
     }
     public var validValues: [String]? {

@@ -110,6 +110,9 @@ public final class Explainer {
         let earliest = valid.first { needsBackward.contains($0) }
         let taps = Array(Set(layers))
         let (logits, activations) = try forward(batch, taps: taps, gradientsFrom: earliest)
+        if let flat = layers.first(where: { activations[$0]!.rank != 4 }) {
+            throw ExplainError.notSpatial(layer: flat, shape: activations[flat]!.shape)
+        }
         let probabilities = try withNoGrad { try Functional.softmax(logits.detach(), dim: 1) }
         let targetMatrix = try resolveTargets(targets, probabilities: probabilities)
         let n = batch.shape[0]

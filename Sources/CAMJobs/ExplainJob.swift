@@ -64,6 +64,16 @@ public enum ExplainJob {
         "\(image.deletingPathExtension().lastPathComponent).\(method.rawValue).\(layer).\(classIndex).\(ext)"
     }
 
+    /// The names outputs are made from, one per image: the image itself, or, where two images share
+    /// a stem (`a/car.jpg`, `b/car.png`), `<stem>-<position>` so that no output overwrites another.
+    public static func outputNames(_ images: [URL]) -> [URL] {
+        let stems = images.map { $0.deletingPathExtension().lastPathComponent }
+        let uses = Dictionary(stems.map { ($0, 1) }, uniquingKeysWith: +)
+        return images.enumerated().map { i, url in
+            uses[stems[i]]! > 1 ? url.deletingLastPathComponent().appendingPathComponent("\(stems[i])-\(i).\(url.pathExtension)") : url
+        }
+    }
+
     /// Explains every image for every method and layer (CAM only at `lastFeatureLayer`: its other
     /// pairs are listed in `skipped`; CAM with no last layer among `layers` is an error) and writes
     /// per image, method, layer and class an overlay PNG (and the `.npy` maps asked for), then
@@ -71,6 +81,7 @@ public enum ExplainJob {
     public static func run(images: [URL], model loaded: LoadedModel, options: ExplainOptions, outputDirectory: URL) throws -> ExplainReport {
         // Decode everything first: a bad image fails the run before anything is written.
         let decoded = try images.map { try ImageCodec.decode(contentsOf: $0) }
+        let names = outputNames(images)
         var skipped: [SkippedPair] = []
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let explainer = Explainer(model: loaded.model)
@@ -86,7 +97,7 @@ public enum ExplainJob {
             skipped = explanation.skipped
             for (local, index) in range.enumerated() {
                 let files = try writeMaps(
-                    explanation, local: local, image: decoded[index], url: images[index],
+                    explanation, local: local, image: decoded[index], url: names[index],
                     options: options, to: outputDirectory)
                 entries.append(
                     ExplainReport.ImageEntry(

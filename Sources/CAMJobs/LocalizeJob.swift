@@ -75,12 +75,7 @@ public enum LocalizeJob {
             throw CAMError("localize", "\(truths.count) ground-truth entries for \(images.count) images")
         }
         let decoded = try images.map { try ImageCodec.decode(contentsOf: $0) }
-        // Output names start with the image's stem; images whose stems collide get "-<position>".
-        let stems = images.map { $0.deletingPathExtension().lastPathComponent }
-        let names = images.enumerated().map { i, url in
-            stems.filter { $0 == stems[i] }.count > 1
-                ? url.deletingLastPathComponent().appendingPathComponent("\(stems[i])-\(i).\(url.pathExtension)") : url
-        }
+        let names = ExplainJob.outputNames(images)
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let explainer = Explainer(model: loaded.model)
         let info = loaded.info

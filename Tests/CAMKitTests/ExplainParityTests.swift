@@ -331,6 +331,19 @@ import CAMKit
         }
     }
 
+    /// `fc` and `avgpool` are listed by `camkit layers` but have no spatial map: a clear error (#20).
+    @Test func layersWithoutASpatialMapAreRejected() throws {
+        let s = try Self.setup()
+        for (layer, method) in [("fc", CAMMethod.gradCAM), ("avgpool", .gradCAM), ("fc", .eigenCAM)] {
+            #expect {
+                try Explainer(model: s.model).explain(s.input, methods: [method], layers: [layer])
+            } throws: { error in
+                guard case ExplainError.notSpatial(let l, _) = error, l == layer else { return false }
+                return (error as? ExplainError)?.errorKind == .badInput && "\(error)".contains("convolutional layer")
+            }
+        }
+    }
+
     @Test func classOutOfRangeIsRejected() throws {
         let s = try Self.setup()
         let explainer = Explainer(model: s.model)

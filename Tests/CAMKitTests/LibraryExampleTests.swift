@@ -36,4 +36,33 @@ import TestSupport
         }
         #expect(e.skipped.count == 1)
     }
+
+    /// Two images with one stem (`a/car.png`, `b/car.png`) get outputs of their own (#20).
+    @Test func imagesSharingAStemDoNotOverwriteEachOther() throws {
+        let dir = try Fixtures.temporaryDirectory("camkit-same-stem")
+        try Runtime.manualSeed(3)
+        let spec = try ResNetSpec.named("small", classes: 4)
+        let info = ModelInfo(spec: spec, preprocessing: .seed, inputSize: 64)
+        let modelFile = dir.appendingPathComponent("m.safetensors")
+        try Checkpoint(info: info, modelState: Dictionary(uniqueKeysWithValues: ResNet(spec).stateDict())).write(to: modelFile)
+        let data = try DatasetSpec.parse("synthetic:seed=4,classes=4,train=0,test=2,size=64:test").open()
+        var images: [URL] = []
+        for (i, folder) in ["a", "b"].enumerated() {
+            let sub = dir.appendingPathComponent(folder)
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            images.append(sub.appendingPathComponent("car.png"))
+            try data.sample(at: i).loadImage().write(to: images[i])
+        }
+        let out = dir.appendingPathComponent("out")
+        let model = try ModelLoader.load(modelFile)
+        let report = try ExplainJob.run(
+            images: images, model: model, options: ExplainOptions(methods: [.gradCAM], layers: ["layer4"]), outputDirectory: out)
+        let files = report.images.flatMap(\.files)
+        #expect(files.count == 2 && Set(files).count == 2, "\(files)")
+        #expect(files.allSatisfy { FileManager.default.fileExists(atPath: out.appendingPathComponent($0).path) })
+        #expect(report.images.map(\.image) == images.map(\.path))
+        let boxes = try LocalizeJob.run(
+            images: images, truths: nil, model: model, options: LocalizeOptions(methods: [.gradCAM], layers: ["layer4"]), outputDirectory: out)
+        #expect(Set(boxes.images.flatMap { $0.maps.map(\.file) }).count == 2)
+    }
 }

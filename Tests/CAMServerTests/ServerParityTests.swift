@@ -40,6 +40,17 @@ import Torch
         }
     }
 
+    /// A listed layer without a spatial map is a 400 naming the problem, not a 500 (#20).
+    @Test func aLayerWithoutASpatialMapIsABadRequest() async throws {
+        let (png, _) = try ServerFixture.samplePNG(0)
+        try await withServer(ServerFixture.service()) { client in
+            let r = try await client.post("/api/explain?methods=gradcam&layers=fc", body: png)
+            #expect(r.status == .badRequest)
+            let text = String(decoding: r.data, as: UTF8.self)
+            #expect(text.contains("layer_not_spatial") && text.contains("convolutional layer"), "\(text)")
+        }
+    }
+
     @Test func errorKindsAnswerWithTheirStatus() throws {
         let expected: [(ErrorKind, Int)] = [(.badInput, 400), (.tooLarge, 413), (.unprocessable, 422), (.notFound, 404), (.internal, 500)]
         for (kind, status) in expected {
