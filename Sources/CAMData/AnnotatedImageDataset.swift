@@ -132,3 +132,16 @@ func readLines(_ url: URL, what: String) throws -> [Substring] {
     }
     return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
 }
+
+extension AnnotatedImageDataset {
+    /// `relative` (an image path an annotation file names) inside `root`; an absolute path or one
+    /// with a `..` component, which would read outside the dataset, is refused naming `source`.
+    static func file(_ relative: String, in root: URL, source: String, record: Int? = nil) throws -> URL {
+        guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
+            throw DataError(
+                .badAnnotation, "image path '\(relative)' leaves the dataset folder (absolute, or with '..'); give paths inside it",
+                path: source, record: record)
+        }
+        return root.appendingPathComponent(relative)
+    }
+}

@@ -66,7 +66,8 @@ extension AnnotatedImageDataset {
             let size = img.width.flatMap { w in img.height.map { (width: w, height: $0) } }
             entries.append(
                 Entry(
-                    id: String(img.id), file: root!.appendingPathComponent(img.file_name), label: classIndex[cat]!,
+                    id: String(img.id), file: try AnnotatedImageDataset.file(img.file_name, in: root!, source: file.path, record: n),
+                    label: classIndex[cat]!,
                     boxes: .pixels(boxes), size: size, source: file.path, record: n))
         }
         return try AnnotatedImageDataset(name: "coco \(file.lastPathComponent)", classNames: cats.map(\.name), entries: entries)

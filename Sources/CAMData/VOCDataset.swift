@@ -50,7 +50,7 @@ extension AnnotatedImageDataset {
             let same = doc.objects.filter { $0.name == chosen.name }
             let easy = same.filter { !$0.difficult }
             let objects = easy.isEmpty ? same : easy
-            let file = images.appendingPathComponent(doc.filename ?? "\(id).jpg")
+            let file = try AnnotatedImageDataset.file(doc.filename ?? "\(id).jpg", in: images, source: path)
             let boxes = objects.map { o in (x0: o.xmin - 1, y0: o.ymin - 1, x1: o.xmax, y1: o.ymax) }
             let size = doc.width.flatMap { w in doc.height.map { (width: w, height: $0) } }.flatMap { $0.width > 0 && $0.height > 0 ? $0 : nil }
             entries.append(

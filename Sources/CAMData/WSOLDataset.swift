@@ -70,7 +70,8 @@ extension AnnotatedImageDataset {
             }
             entries.append(
                 Entry(
-                    id: id, file: root.appendingPathComponent(id), label: label, boxes: .pixels(boxes[id] ?? []), size: size,
+                    id: id, file: try AnnotatedImageDataset.file(id, in: root, source: idsFile.path, record: n + 1), label: label,
+                    boxes: .pixels(boxes[id] ?? []), size: size,
                     source: idsFile.path, record: n + 1))
         }
         let top = entries.map(\.label).max() ?? -1

@@ -144,6 +144,29 @@ import CAMKit
         #expect(short?.kind == .badFormat)
     }
 
+    /// An annotation naming a file outside the dataset (`../../etc/passwd`, `/etc/passwd`) is refused
+    /// before anything is opened (#20).
+    @Test func imagePathsOutsideTheDatasetAreRefused() throws {
+        for id in ["../../etc/passwd", "/etc/passwd", "001.Sedan/../../x.jpg"] {
+            let tmp = try Fixtures.temporaryDirectory("camkit-data-escape")
+            defer { try? FileManager.default.removeItem(at: tmp) }
+            try "\(id)\n".write(to: tmp.appendingPathComponent("image_ids.txt"), atomically: true, encoding: .utf8)
+            try "\(id),0\n".write(to: tmp.appendingPathComponent("class_labels.txt"), atomically: true, encoding: .utf8)
+            try "\(id),10,10\n".write(to: tmp.appendingPathComponent("image_sizes.txt"), atomically: true, encoding: .utf8)
+            try "\(id),1,1,5,5\n".write(to: tmp.appendingPathComponent("localization.txt"), atomically: true, encoding: .utf8)
+            let e = dataError { _ = try AnnotatedImageDataset.wsol(tmp) }
+            #expect(e?.kind == .badAnnotation && e?.record == 1 && e?.path?.hasSuffix("image_ids.txt") == true, "\(id)")
+            #expect(e?.message.contains("leaves the dataset folder") == true, "\(id)")
+        }
+        let tmp = try Fixtures.temporaryDirectory("camkit-data-escape-coco")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let coco = tmp.appendingPathComponent("instances.json")
+        try
+            #"{"images":[{"id":1,"file_name":"../a.jpg"}],"annotations":[{"id":7,"image_id":1,"category_id":1,"bbox":[0,0,1,1]}],"categories":[{"id":1,"name":"a"}]}"#
+            .write(to: coco, atomically: true, encoding: .utf8)
+        #expect(dataError { _ = try AnnotatedImageDataset.coco(coco) }?.message.contains("leaves the dataset folder") == true)
+    }
+
     @Test func sizeInAnnotationMustMatchTheFile() throws {
         let tmp = try Fixtures.temporaryDirectory("camkit-data-size")
         defer { try? FileManager.default.removeItem(at: tmp) }
