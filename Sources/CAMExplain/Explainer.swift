@@ -136,7 +136,7 @@ public final class Explainer {
             try withNoGrad {
                 for layer in layers {
                     let a = try activations[layer]!.detach()
-                    for method in methods where method != .cam || layer == last {
+                    for method in methods where plan.pairs.contains(where: { $0.method == method && $0.layer == layer }) {
                         let raw = try rawMaps(
                             method, layer: layer, activations: a, gradient: gradients[layer],
                             classes: classTensor, probabilities: probabilities, batch: batch, score: score)
