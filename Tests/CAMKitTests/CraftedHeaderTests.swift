@@ -1,9 +1,7 @@
+import CAMKit
 import Foundation
 import Testing
 import TestSupport
-
-@testable import CAMCore
-@testable import CAMFormats
 
 /// Headers that declare sizes no file can hold get a clear error, never a runtime trap (#20's
 /// probe: a TFRecord length past Int, an NPY shape whose product overflows).

@@ -2,16 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 import CAMKit
-@testable import CAMCore
-@testable import CAMImaging
-@testable import CAMFormats
-@testable import CAMModels
-@testable import CAMData
-@testable import CAMExplain
-@testable import CAMLocalize
-@testable import CAMTrain
-@testable import CAMReport
-@testable import CAMJobs
 
 /// `camkit data inspect`'s library side: the JSON contract, the summary, drawn samples.
 @Suite struct DataInspectTests {

@@ -3,16 +3,6 @@ import Testing
 import TestSupport
 import Torch
 import CAMKit
-@testable import CAMCore
-@testable import CAMImaging
-@testable import CAMFormats
-@testable import CAMModels
-@testable import CAMData
-@testable import CAMExplain
-@testable import CAMLocalize
-@testable import CAMTrain
-@testable import CAMReport
-@testable import CAMJobs
 
 /// A tiny in-memory dataset whose images show one white rectangle (the box) on black.
 struct RectangleDataset: Dataset {

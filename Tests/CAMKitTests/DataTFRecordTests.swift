@@ -2,16 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 import CAMKit
-@testable import CAMCore
-@testable import CAMImaging
-@testable import CAMFormats
-@testable import CAMModels
-@testable import CAMData
-@testable import CAMExplain
-@testable import CAMLocalize
-@testable import CAMTrain
-@testable import CAMReport
-@testable import CAMJobs
 
 /// TFRecord framing, CRC-32C and tf.train.Example decoding against files TensorFlow wrote.
 @Suite struct DataTFRecordTests {

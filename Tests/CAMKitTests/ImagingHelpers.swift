@@ -1,16 +1,6 @@
 import Foundation
 import TestSupport
 import CAMKit
-@testable import CAMCore
-@testable import CAMImaging
-@testable import CAMFormats
-@testable import CAMModels
-@testable import CAMData
-@testable import CAMExplain
-@testable import CAMLocalize
-@testable import CAMTrain
-@testable import CAMReport
-@testable import CAMJobs
 
 /// Fixtures made by tools/make_imaging_fixtures.py (OpenCV 4.6 in Python).
 enum ImagingFixture {

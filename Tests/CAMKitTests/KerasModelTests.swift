@@ -3,16 +3,6 @@ import Testing
 import TestSupport
 import Torch
 import CAMKit
-@testable import CAMCore
-@testable import CAMImaging
-@testable import CAMFormats
-@testable import CAMModels
-@testable import CAMData
-@testable import CAMExplain
-@testable import CAMLocalize
-@testable import CAMTrain
-@testable import CAMReport
-@testable import CAMJobs
 
 /// Keras-layout ResNets loaded from `.h5` files against Keras/TensorFlow's own outputs
 /// (tools/make_keras_fixtures.py) and `model.summary()`.

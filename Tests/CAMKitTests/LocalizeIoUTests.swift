@@ -1,16 +1,6 @@
 import Foundation
 import Testing
 import CAMKit
-@testable import CAMCore
-@testable import CAMImaging
-@testable import CAMFormats
-@testable import CAMModels
-@testable import CAMData
-@testable import CAMExplain
-@testable import CAMLocalize
-@testable import CAMTrain
-@testable import CAMReport
-@testable import CAMJobs
 
 @Suite struct LocalizeIoUTests {
     @Test func normalizedIoUIsTheTutorials() {

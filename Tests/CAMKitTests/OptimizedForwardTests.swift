@@ -3,16 +3,6 @@ import Testing
 import TestSupport
 import Torch
 import CAMKit
-@testable import CAMCore
-@testable import CAMImaging
-@testable import CAMFormats
-@testable import CAMModels
-@testable import CAMData
-@testable import CAMExplain
-@testable import CAMLocalize
-@testable import CAMTrain
-@testable import CAMReport
-@testable import CAMJobs
 
 /// The eval-mode fast path (batch norm folded into convolutions, channels-last) against the
 /// literal layers, and its cache of folded weights against parameter changes.

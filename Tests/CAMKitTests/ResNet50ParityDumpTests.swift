@@ -3,16 +3,6 @@ import Testing
 import TestSupport
 import Torch
 import CAMKit
-@testable import CAMCore
-@testable import CAMImaging
-@testable import CAMFormats
-@testable import CAMModels
-@testable import CAMData
-@testable import CAMExplain
-@testable import CAMLocalize
-@testable import CAMTrain
-@testable import CAMReport
-@testable import CAMJobs
 
 /// The CAMKit side of tools/compare_resnet50.py: opens the full-size files that script writes (the
 /// tutorial's Keras `cam_model.h5` and a torchvision ResNet50 state dict) and dumps the taps of one

@@ -1,12 +1,7 @@
+import CAMKit
 import Foundation
 import Testing
 import TestSupport
-
-@testable import CAMData
-@testable import CAMImaging
-@testable import CAMJobs
-@testable import CAMLocalize
-@testable import CAMReport
 
 /// An evaluation folder as `camkit evaluate` writes it (the `results.sqlite` schema and the
 /// `metrics.json` keys of 72ca906, unchanged since) must stay readable: reports, `storedRun` and

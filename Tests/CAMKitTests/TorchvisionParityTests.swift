@@ -3,16 +3,6 @@ import Testing
 import TestSupport
 import Torch
 import CAMKit
-@testable import CAMCore
-@testable import CAMImaging
-@testable import CAMFormats
-@testable import CAMModels
-@testable import CAMData
-@testable import CAMExplain
-@testable import CAMLocalize
-@testable import CAMTrain
-@testable import CAMReport
-@testable import CAMJobs
 
 /// CAMKit's torchvision-layout ResNets against torchvision's own outputs (tools/make_model_fixtures.py).
 @Suite struct TorchvisionParityTests {

@@ -3,16 +3,6 @@ import Testing
 import TestSupport
 import Torch
 import CAMKit
-@testable import CAMCore
-@testable import CAMImaging
-@testable import CAMFormats
-@testable import CAMModels
-@testable import CAMData
-@testable import CAMExplain
-@testable import CAMLocalize
-@testable import CAMTrain
-@testable import CAMReport
-@testable import CAMJobs
 
 /// The reference tutorial's own `generate_cam` / `generate_grad_cam` / `get_bbox` / `rect_to_minmax` /
 /// `get_iou`, run by TensorFlow on tiny_resnet_keras2.h5 (tools/make_tutorial_fixtures.py), against
