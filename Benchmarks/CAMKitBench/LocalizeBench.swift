@@ -7,7 +7,7 @@ import Torch
 /// dataset with annotations.csv): decode, resize and preprocess, CAM and Grad-CAM at the last
 /// stage, each normalised as the tutorial does, resized to the image, boxed by its rule and
 /// scored against the ground truth. Prints the median time per image.
-func pipelineBenchmark(_ loaded: (model: ResNet, info: ModelInfo)) throws {
+func pipelineBenchmark(_ loaded: (model: any Network, info: ModelInfo)) throws {
     let dataset = try DatasetSpec.parse("folder:" + argument("images", "")).open()
     let samples = try (0..<min(16, dataset.count)).map { try dataset.sample(at: $0) }
     loaded.model.eval()

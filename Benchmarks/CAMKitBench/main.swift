@@ -37,7 +37,7 @@ let size = Int(argument("size", "224"))!
 let classes = Int(argument("classes", "1000"))!
 
 /// `--model FILE` (any file `camkit` loads), else a seeded `--arch` network.
-func benchModel() throws -> (model: ResNet, info: ModelInfo) {
+func benchModel() throws -> (model: any Network, info: ModelInfo) {
     let path = argument("model", "")
     if !path.isEmpty {
         let loaded = try ModelLoader.load(URL(fileURLWithPath: path), preprocessing: .imagenet)

@@ -85,6 +85,8 @@ public enum ExplainError: Error, CustomStringConvertible, Sendable {
     case unknownMethod(String, valid: [String])
     case classOutOfRange(Int, classes: Int)
     case camNeedsLastLayer(layer: String, lastLayer: String)
+    /// The network has no global-average-pooling + linear head, so CAM is undefined.
+    case camUnavailable(reason: String)
     case invalidRequest(String)
     /// The layer's output has no spatial map (`fc`, `avgpool`): there is nothing to draw.
     case notSpatial(layer: String, shape: [Int])
@@ -97,6 +99,9 @@ public enum ExplainError: Error, CustomStringConvertible, Sendable {
             return "class \(c) is out of range: the model has \(classes) classes (0...\(classes - 1))"
         case let .camNeedsLastLayer(layer, last):
             return "CAM is defined only at the layer that feeds global average pooling ('\(last)'), not at '\(layer)'; use gradcam for other layers"
+        case let .camUnavailable(reason):
+            return
+                "CAM needs global average pooling followed by one linear layer: \(reason); use gradcam (or another gradient method), which works at any layer"
         case let .invalidRequest(reason):
             return reason
         case let .notSpatial(layer, shape):
@@ -112,6 +117,7 @@ extension ExplainError: UserFacingError {
         case .unknownMethod: "unknown_method"
         case .classOutOfRange: "class_out_of_range"
         case .camNeedsLastLayer: "cam_needs_last_layer"
+        case .camUnavailable: "cam_unavailable"
         case .invalidRequest: "bad_parameter"
         case .notSpatial: "layer_not_spatial"
         }

@@ -60,7 +60,7 @@ public struct Explanation {
     }
 }
 
-/// Computes class activation maps for a `ResNet`.
+/// Computes class activation maps for any `Network` (a ResNet, a Keras graph).
 ///
 /// One forward pass serves every method and layer; all gradient methods and layers share one
 /// backward per target rank that stops at the earliest requested layer and never reaches the
@@ -78,19 +78,20 @@ public struct Explanation {
 ///                               layers: ["conv4_block3_out", "conv5_block3_out"], targets: .predicted)
 /// ```
 public final class Explainer {
-    public let model: ResNet
+    public let model: any Network
     /// Images per masked forward pass in Score-CAM.
     public var scoreCAMBatchSize = 32
     /// How Score-CAM builds its masks: pytorch-grad-cam's order (the default, the paper's) or torchcam's.
     public var scoreCAMMasking: ScoreCAMMasking = .upsampleThenScale
 
-    public init(model: ResNet) {
+    public init(model: any Network) {
         self.model = model
     }
 
     /// Explains a preprocessed NCHW batch.
     ///
-    /// CAM is defined only at `model.lastFeatureLayer`. With `camOnlyAtLastLayer` (the default) and
+    /// CAM is defined only at the layer feeding the GAP + linear head (`model.camHead`), and is an
+    /// error for a network without one. With `camOnlyAtLastLayer` (the default) and
     /// the last layer among `layers`, CAM is computed there only and its other pairs are left out
     /// (the tutorial's "CAM, and Grad-CAM at three layers" in one request); otherwise asking for CAM
     /// at another layer is an error.
@@ -102,11 +103,12 @@ public final class Explainer {
         let valid = try model.layerNames
         let unknown = layers.filter { !valid.contains($0) }
         guard unknown.isEmpty else { throw UnknownLayerError(unknown: unknown, valid: valid) }
-        let last = model.lastFeatureLayer
-        let plan = try MapPlan(methods: methods, layers: layers, lastLayer: last, camOnlyAtLastLayer: camOnlyAtLastLayer)
+        let head = model.camHead
+        let plan = try MapPlan(methods: methods, layers: layers, for: model, camOnlyAtLastLayer: camOnlyAtLastLayer)
 
-        // Layers whose gradients need a real backward: every gradient layer except the last one.
-        let needsBackward = methods.contains { $0.needsGradients } ? layers.filter { $0 != last } : []
+        // Layers whose gradients need a real backward: every gradient layer except the one feeding
+        // the GAP + linear head, where the gradient is closed form.
+        let needsBackward = methods.contains { $0.needsGradients } ? layers.filter { $0 != head?.featureLayer } : []
         let earliest = valid.first { needsBackward.contains($0) }
         let taps = Array(Set(layers))
         let (logits, activations) = try forward(batch, taps: taps, gradientsFrom: earliest)
@@ -154,24 +156,32 @@ public final class Explainer {
 
     /// CAM for every class at once: [N, classes, h, w] from one matmul with the head weights.
     public func camForAllClasses(_ batch: Tensor) throws -> (logits: Tensor, maps: Tensor) {
-        let last = model.lastFeatureLayer
+        let head = try camHead()
         return try withInferenceMode {
-            let out = try model.forward(batch, tapping: [last])
-            let a = out.activations[last]!
+            let out = try model.forward(batch, tapping: [head.featureLayer], gradientsFrom: nil)
+            let a = out.activations[head.featureLayer]!
             let s = a.shape
-            let maps = try model.head.weight.matmul(a.reshape([s[0], s[1], s[2] * s[3]]))
-            return (out.logits, try maps.reshape([s[0], model.spec.classes, s[2], s[3]]))
+            let maps = try head.weight.matmul(a.reshape([s[0], s[1], s[2] * s[3]]))
+            return (out.logits, try maps.reshape([s[0], model.classes, s[2], s[3]]))
         }
     }
 
     // MARK: internals
+
+    /// The GAP + linear head, or the error saying why CAM is unavailable.
+    private func camHead() throws -> CAMHead {
+        guard let head = model.camHead else {
+            throw ExplainError.camUnavailable(reason: model.camUnavailableDescription)
+        }
+        return head
+    }
 
     /// The forward pass: inference mode when no backward is needed; otherwise autograd from
     /// `gradientsFrom` on, with the parameters frozen so that nothing is recorded for them.
     private func forward(_ batch: Tensor, taps: [String], gradientsFrom: String?) throws -> (Tensor, [String: Tensor]) {
         guard let gradientsFrom else {
             return try withInferenceMode {
-                let out = try model.forward(batch, tapping: taps)
+                let out = try model.forward(batch, tapping: taps, gradientsFrom: nil)
                 return (out.logits, out.activations)
             }
         }
@@ -186,7 +196,7 @@ public final class Explainer {
     }
 
     private func resolveTargets(_ selection: TargetSelection, probabilities: Tensor) throws -> [[Int]] {
-        let n = probabilities.shape[0], classes = model.spec.classes
+        let n = probabilities.shape[0], classes = model.classes
         func checked(_ c: Int) throws -> Int {
             guard (0..<classes).contains(c) else { throw ExplainError.classOutOfRange(c, classes: classes) }
             return c
@@ -210,7 +220,7 @@ public final class Explainer {
 
     /// The gradient of the score at the layer feeding global average pooling, in closed form: [N, C, 1, 1].
     private func closedFormGradient(classes: Tensor, probabilities: Tensor, spatial: Int, score: ScoreKind) throws -> Tensor {
-        let w = try model.head.weight.detach()  // [K, C]
+        let w = try camHead().weight.detach()  // [K, C]
         let wc = try w.indexSelect(dim: 0, index: classes.flatten())  // [N, C]
         var g = wc
         if score == .softmax {
@@ -233,7 +243,7 @@ public final class Explainer {
         }
         switch method {
         case .cam:
-            let weights = try model.head.weight.detach().indexSelect(dim: 0, index: classes.flatten())
+            let weights = try camHead().weight.detach().indexSelect(dim: 0, index: classes.flatten())
             return try ChannelWeighting.weightedSum(a, weights: weights)
         case .gradCAM: return try ChannelWeighting.gradCAM(a, grad())
         case .gradCAMPlusPlus: return try ChannelWeighting.gradCAMPlusPlus(a, grad())

@@ -81,7 +81,7 @@ public enum LocalizationEvaluation {
             guard !options.methods.isEmpty, !options.layers.isEmpty else {
                 throw CAMError("evaluate", "give at least one method and one layer")
             }
-            let plan = try MapPlan(methods: options.methods, layers: options.layers, lastLayer: box.loaded.model.lastFeatureLayer)
+            let plan = try MapPlan(methods: options.methods, layers: options.layers, for: box.loaded.model)
             combos = plan.pairs.map { ($0.method.rawValue, $0.layer) }
         case .maps(let dir):
             var isDir: ObjCBool = false
@@ -90,10 +90,10 @@ public enum LocalizationEvaluation {
             }
             combos = [(mapsMethod, mapsLayer)]
         }
-        if case .model(let box) = source, dataset.classNames.count > box.loaded.info.spec.classes {
+        if case .model(let box) = source, dataset.classNames.count > box.loaded.model.classes {
             throw CAMError(
                 "evaluate",
-                "the dataset '\(dataset.name)' has \(dataset.classNames.count) classes but the model \(box.loaded.source.lastPathComponent) has \(box.loaded.info.spec.classes)"
+                "the dataset '\(dataset.name)' has \(dataset.classNames.count) classes but the model \(box.loaded.source.lastPathComponent) has \(box.loaded.model.classes)"
             )
         }
         let total = Swift.min(dataset.count, options.limit ?? dataset.count)

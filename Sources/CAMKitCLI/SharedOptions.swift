@@ -16,7 +16,10 @@ public struct ModelOptions: ParsableArguments {
     @Option(help: "Number of classes, where the file does not say.")
     public var classes: Int?
 
-    @Option(help: "Input preprocessing: seed (tutorial: /255), imagenet (mean/std), caffe (Keras BGR mean). Default: the model's own.")
+    @Option(
+        help:
+            "Input preprocessing: seed (tutorial: /255), imagenet (mean/std), caffe (Keras BGR mean), tf (/127.5 - 1), raw (0-255). Default: the model's own."
+    )
     public var preprocess: Preprocessing?
 
     public func load() throws -> LoadedModel {
@@ -38,7 +41,7 @@ public struct OptionalModelOptions<Help: OptionalModelHelp>: ParsableArguments {
     @Option(help: "Number of classes, where the model file does not say.")
     public var classes: Int?
 
-    @Option(help: "Input preprocessing: seed, imagenet, caffe. Default: the model's own.")
+    @Option(help: "Input preprocessing: seed, imagenet, caffe, tf, raw. Default: the model's own.")
     public var preprocess: Preprocessing?
 
     /// The model, or nil without `--model`.
@@ -78,14 +81,17 @@ public struct MapSelectionOptions: ParsableArguments {
 
     @Option(
         name: .customLong("layer"), parsing: .upToNextOption,
-        help: "One or more layer names (see `camkit layers`). Default: the layer feeding global average pooling.")
+        help:
+            "One or more layer names (see `camkit layers`), or auto: the layer feeding global average pooling, else the last spatial layer before the classifier (the default)."
+    )
     public var layerNames: [String] = []
 
     /// The methods by name.
     public func methods() throws -> [CAMMethod] { try names.map(CAMMethod.init(name:)) }
 
-    /// The layers, or the layer feeding `model`'s global average pooling when none are given.
-    public func layers(for model: ResNet) -> [String] { layerNames.isEmpty ? [model.lastFeatureLayer] : layerNames }
+    /// The layers, with `auto` (and no layer given) meaning `model.lastFeatureLayer`: the layer
+    /// feeding global average pooling, else the last spatial layer before the classifier.
+    public func layers(for model: any Network) -> [String] { model.resolvingLayers(layerNames) }
 }
 
 /// `--score`: what the maps explain (explain, localize, evaluate).

@@ -4,7 +4,8 @@ import CAMImaging
 
 /// What a model needs besides its weights: architecture, classes and input handling.
 public struct ModelInfo: Codable, Sendable, Equatable {
-    public var spec: ResNetSpec
+    /// The ResNet architecture; nil for graph networks (Keras models), which are rebuilt from their file.
+    public var spec: ResNetSpec?
     public var classNames: [String]
     public var preprocessing: Preprocessing
     public var inputSize: Int
@@ -14,6 +15,20 @@ public struct ModelInfo: Codable, Sendable, Equatable {
         self.classNames = classNames ?? (0..<spec.classes).map { "class_\($0)" }
         self.preprocessing = preprocessing
         self.inputSize = inputSize
+    }
+
+    /// A graph network's info: `classes` outputs named `class_<i>` unless `classNames` are given.
+    public init(classes: Int, classNames: [String]? = nil, preprocessing: Preprocessing, inputSize: Int) {
+        self.spec = nil
+        self.classNames = classNames ?? (0..<classes).map { "class_\($0)" }
+        self.preprocessing = preprocessing
+        self.inputSize = inputSize
+    }
+
+    /// The ResNet spec, or an error naming `file` when the info describes another network.
+    public func resnetSpec(file: String) throws -> ResNetSpec {
+        guard let spec else { throw ModelError.incompatibleWeights(file: file, reason: "it does not describe a ResNet") }
+        return spec
     }
 
     /// `images` resized to `inputSize` and preprocessed, as one NCHW batch: the network's input.
@@ -94,7 +109,7 @@ public struct Checkpoint {
 
     /// The model with these weights, in eval mode.
     public func makeModel() throws -> ResNet {
-        let model = try ResNet(info.spec)
+        let model = try ResNet(info.resnetSpec(file: "checkpoint"))
         try model.loadStateDict(modelState, source: "checkpoint")
         model.eval()
         return model

@@ -10,6 +10,13 @@ public enum KerasImport {
     /// (`model_config`, layer names and kernel shapes) unless `arch` / `classes` are given.
     public static func load(_ url: URL, arch: String?, classes: Int?) throws -> LoadedModel {
         let weights = try KerasWeights(contentsOf: url)
+        if arch == nil, let config = weights.modelConfig, !isResNet(config) {
+            if let classes, classes != weights.denseHead?.units {
+                throw ModelError.incompatibleWeights(
+                    file: url.path, reason: "--classes \(classes) would replace the model's trained head; a Keras graph model keeps its own")
+            }
+            return try KerasGraphImport.load(weights)
+        }
         let head = weights.denseHead
         guard head != nil || classes != nil else {
             throw ModelError.incompatibleWeights(
@@ -30,6 +37,22 @@ public enum KerasImport {
         // A whole model is taken to be the tutorial's (inputs / 255); Keras' ImageNet backbones expect caffe.
         let preprocessing: Preprocessing = weights.layout == .weightsOnly ? .caffe : .seed
         return LoadedModel(model: model, info: ModelInfo(spec: spec, preprocessing: preprocessing, inputSize: inputSize), source: url)
+    }
+
+    /// Whether a whole-model config is exactly a Keras ResNet with a GAP + dense head (what
+    /// `ResNet` builds): ResNet layer names and only the layer classes a ResNet has.
+    static func isResNet(_ config: KerasModelConfig) -> Bool {
+        let layers = config.allLayers
+        let names = Set(layers.map(\.name))
+        let classes: Set<String> = [
+            "InputLayer", "ZeroPadding2D", "Conv2D", "BatchNormalization", "Activation", "MaxPooling2D", "Add",
+            "GlobalAveragePooling2D", "Dense", "Functional", "Model", "Sequential"
+        ]
+        guard names.contains("conv1_conv"), names.contains("conv2_block1_1_conv"), layers.allSatisfy({ classes.contains($0.className) }) else {
+            return false
+        }
+        // Exactly one dense layer, fed by the global pooling (the tutorial's head).
+        return layers.filter { $0.className == "Dense" }.count == 1 && layers.filter { $0.className == "GlobalAveragePooling2D" }.count == 1
     }
 
     /// Infers a Keras ResNet spec from the layer names and kernel shapes.

@@ -15,18 +15,17 @@ public struct LayerSummary {
     /// BatchNorm moving statistics, which Keras counts as non-trainable parameters.
     public let nonTrainableParameters: Int
 
-    public init(model: ResNet, inputSize: Int) throws {
-        let keras = model.spec.layout == .keras
-        let stats = model.namedBuffers().filter { !$0.0.hasSuffix("num_batches_tracked") }
-        let params = model.namedParameters() + (keras ? stats : [])
+    public init(model: any Network, inputSize: Int) throws {
+        let keras = model.shapeConvention == .keras
         rows = try model.layerShapes(inputSize: inputSize).map { name, shape in
-            let count = params.filter { $0.0.hasPrefix(name + ".") }.reduce(0) { $0 + $1.1.count }
+            let counts = model.parameterCounts(ofLayer: name)
             var dims: [Int?] = shape.dropFirst().map { $0 }
             if keras && dims.count == 3 { dims = [dims[1], dims[2], dims[0]] }
-            return Row(name: name, shape: [keras ? nil : -1] + dims, parameters: count)
+            return Row(name: name, shape: [keras ? nil : -1] + dims, parameters: counts.trainable + (keras ? counts.nonTrainable : 0))
         }
         trainableParameters = model.parameterCount
-        nonTrainableParameters = keras ? stats.reduce(0) { $0 + $1.1.count } : 0
+        let statistics = model.namedBuffers().filter { !$0.0.hasSuffix("num_batches_tracked") }.reduce(0) { $0 + $1.1.count }
+        nonTrainableParameters = keras ? statistics : 0
     }
 
     /// A fixed-width text table.

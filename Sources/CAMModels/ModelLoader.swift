@@ -3,7 +3,7 @@ import Torch
 
 /// A model ready to use, with what it needs to prepare inputs.
 public struct LoadedModel {
-    public let model: ResNet
+    public let model: any Network
     public var info: ModelInfo
     /// The file it came from.
     public let source: URL

@@ -9,6 +9,11 @@ public enum Preprocessing: String, Codable, Sendable, CaseIterable {
     case imagenet
     /// Keras ResNet `preprocess_input`: resize, RGB→BGR, subtract the ImageNet BGR mean; no scaling.
     case caffe
+    /// Keras `preprocess_input` in "tf" mode (MobileNet, Xception, Inception): resize, then `x / 127.5 − 1`.
+    case tf
+    /// Resize only: pixel values 0...255 as floats, for models that scale inside (a Keras
+    /// `Rescaling` or `Normalization` layer first: EfficientNet, ConvNeXt).
+    case raw
 
     static let imagenetMean: [Float] = [0.485, 0.456, 0.406]
     static let imagenetStd: [Float] = [0.229, 0.224, 0.225]
@@ -32,6 +37,10 @@ public enum Preprocessing: String, Codable, Sendable, CaseIterable {
         case .caffe:
             let bgr = try x.flip([0])
             return try bgr - Tensor(Self.caffeMeanBGR, shape: [3, 1, 1])
+        case .tf:
+            return try x / 127.5 - 1
+        case .raw:
+            return x
         }
     }
 }

@@ -1,17 +1,9 @@
 import Torch
 
-/// What one forward pass returns.
-public struct ForwardResult {
-    /// Pre-activation scores of the head, [N, classes].
-    public let logits: Tensor
-    /// Tapped activations by layer name (NCHW for feature maps).
-    public let activations: [String: Tensor]
-}
-
 /// A ResNet backbone with global average pooling and one linear head: a CAM-ready classifier.
 ///
 /// Every layer output can be tapped by its layout's name; see `layerNames`.
-public final class ResNet: Module {
+public final class ResNet: Network {
     public let spec: ResNetSpec
     let stem: ConvBN
     let blocks: [ResidualBlock]
@@ -61,6 +53,14 @@ public final class ResNet: Module {
         out.append((spec.headName, head))
         return out
     }
+
+    public var classes: Int { spec.classes }
+    public var layout: String { spec.layout.rawValue }
+    public var shapeConvention: ShapeConvention { spec.layout == .keras ? .keras : .torch }
+    public var camHead: CAMHead? {
+        CAMHead(featureLayer: lastFeatureLayer, poolLayer: poolName, linearLayer: spec.headName, weight: head.weight)
+    }
+    public var camUnavailableReason: String? { nil }
 
     /// Names of the global-average-pool and stage outputs, by layout.
     public var poolName: String { spec.layout == .keras ? "avg_pool" : "avgpool" }
@@ -148,4 +148,8 @@ public final class ResNet: Module {
         _ = try withInferenceMode { try forward(Tensor.zeros([1, 3, inputSize, inputSize]), tap) }
         return tap.order.map { ($0, tap.activations[$0]!.shape) }
     }
+}
+
+extension ResNet {
+    public func parameterCounts(ofLayer name: String) -> (trainable: Int, nonTrainable: Int) { parameterCounts(ofChild: name) }
 }

@@ -42,43 +42,6 @@ struct ConvBN {
     }
 }
 
-/// The weights of a convolution with its eval-mode batch norm folded in
-/// (`w·γ/√(σ²+ε)`, `(b−μ)·γ/√(σ²+ε)+β`), rebuilt when a parameter or running statistic changes
-/// (libtorch's version counters tell); the weight in both memory layouts, each made when first asked for.
-final class FoldedConvBN: @unchecked Sendable {
-    private var weight: Tensor?
-    private var weightChannelsLast: Tensor?
-    private var bias: Tensor?
-    private var versions: [Int] = []
-
-    func parameters(_ conv: Conv2d, _ bn: BatchNorm2d, channelsLast: Bool) throws -> (Tensor, Tensor) {
-        let sources = [conv.weight, bn.weight, bn.bias, bn.runningMean, bn.runningVar] + (conv.bias.map { [$0] } ?? [])
-        let now = sources.map(\.version)
-        if now != versions || weight == nil {
-            try fold(conv, bn)
-            versions = now
-        }
-        if channelsLast, weightChannelsLast == nil {
-            weightChannelsLast = try withInferenceMode(false) { try withNoGrad { try weight!.channelsLast() } }
-        }
-        return (channelsLast ? weightChannelsLast! : weight!, bias!)
-    }
-
-    /// Builds the folded weight and bias outside any inference-mode scope, so that autograd
-    /// passes (explanations) can use them.
-    private func fold(_ conv: Conv2d, _ bn: BatchNorm2d) throws {
-        try withInferenceMode(false) {
-            try withNoGrad {
-                let scale = try bn.weight * (bn.runningVar + bn.eps).rsqrt()
-                weight = try conv.weight * scale.reshape([-1, 1, 1, 1])
-                weightChannelsLast = nil
-                let shift = try conv.bias.map { try $0 - bn.runningMean } ?? (0.0 - bn.runningMean)
-                bias = try shift * scale + bn.bias
-            }
-        }
-    }
-}
-
 /// A residual block of either layout. Its tap names follow the layout: torchvision
 /// `layer2.0.conv1`, `layer2.0.downsample.0`, `layer2.0`; Keras `conv3_block1_1_conv`, `conv3_block1_out`.
 final class ResidualBlock: Module {

@@ -49,6 +49,10 @@ public final class TapRecorder {
         if name == gradientsFrom {
             y = try x.detach().requiringGrad()
             Autograd.setGradEnabled(true)
+        } else if gradientsFrom != nil, wanted.contains(name), !x.requiresGrad, Autograd.isGradEnabled {
+            // A requested layer on a branch that does not descend from `gradientsFrom` (graph
+            // networks): a leaf of its own, so that its gradient exists.
+            y = try x.detach().requiringGrad()
         }
         order.append(name)
         if isWanted(name) { activations[name] = y }

@@ -18,8 +18,9 @@ public final class CAMService: Sendable {
     public init(model: LoadedModel, dataset: (any Dataset)? = nil, settings: ServerSettings = ServerSettings()) throws {
         let summary = try LayerSummary(model: model.model, inputSize: model.info.inputSize)
         facts = ModelFacts(
-            file: model.source.lastPathComponent, layout: model.model.spec.layout.rawValue, classNames: model.info.classNames,
+            file: model.source.lastPathComponent, layout: model.model.layout, classNames: model.info.classNames,
             inputSize: model.info.inputSize, preprocessing: model.info.preprocessing, lastFeatureLayer: model.model.lastFeatureLayer,
+            camUnavailable: model.model.camHead == nil ? model.model.camUnavailableDescription : nil,
             layers: summary.rows.map { LayersJSON.Layer(name: $0.name, shape: $0.shape, parameters: $0.parameters) },
             layerNames: Set(summary.rows.map(\.name)))
         self.settings = settings
@@ -134,7 +135,7 @@ public final class CAMService: Sendable {
         // include it, CAM is made there only (as the library does); without it, asking is an error.
         let plan: MapPlan
         do {
-            plan = try MapPlan(methods: methods, layers: layers, lastLayer: facts.lastFeatureLayer)
+            plan = try MapPlan(methods: methods, layers: layers, lastLayer: facts.lastFeatureLayer, camUnavailable: facts.camUnavailable)
         } catch ExplainError.camNeedsLastLayer(let other, let last) {
             throw APIError(
                 .badRequest, "cam_needs_last_layer",

@@ -71,6 +71,8 @@ struct ModelFacts: Sendable {
     var inputSize: Int
     var preprocessing: Preprocessing
     var lastFeatureLayer: String
+    /// Why CAM is unavailable (no GAP + linear head); nil when it is available.
+    var camUnavailable: String?
     var layers: [LayersJSON.Layer]
     var layerNames: Set<String>
 

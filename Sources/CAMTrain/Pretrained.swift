@@ -23,7 +23,7 @@ public enum Pretrained {
         if Checkpoint.isCheckpoint(file.metadata) {
             let checkpoint = try Checkpoint(file: file, source: path)
             state = checkpoint.modelState
-            sourceHead = checkpoint.info.spec.headName + "."
+            sourceHead = try checkpoint.info.resnetSpec(file: path).headName + "."
         } else {
             guard model.spec.layout == .torchvision else {
                 throw ModelError.incompatibleWeights(file: path, reason: "torchvision weights need a torchvision-layout architecture (resnet50, ...)")

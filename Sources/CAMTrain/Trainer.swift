@@ -112,9 +112,9 @@ public final class Trainer {
     public func resume() throws -> Bool {
         guard FileManager.default.fileExists(atPath: checkpointURL.path) else { return false }
         let checkpoint = try Checkpoint.read(from: checkpointURL)
-        if checkpoint.info.spec.classes != model.spec.classes {
+        if checkpoint.info.classNames.count != model.spec.classes {
             throw TrainingError.classCountMismatch(
-                model: checkpoint.info.spec.classes, dataset: model.spec.classes,
+                model: checkpoint.info.classNames.count, dataset: model.spec.classes,
                 source: checkpointURL.path)
         }
         guard checkpoint.info.spec == model.spec else {

@@ -287,6 +287,14 @@ ct_tensor *ct_unary(ct_unary_op op, const ct_tensor *a) {
         case CT_RSQRT: return wrap(x.rsqrt());
         case CT_LOGICAL_NOT: return wrap(x.logical_not());
         case CT_SQUARE: return wrap(x.square());
+        case CT_ERF: return wrap(x.erf());
+        case CT_GELU: return wrap(at::gelu(x));
+        case CT_GELU_TANH: return wrap(at::gelu(x, "tanh"));
+        case CT_SILU: return wrap(at::silu(x));
+        case CT_HARDSWISH: return wrap(at::hardswish(x));
+        case CT_HARDSIGMOID: return wrap(at::hardsigmoid(x));
+        case CT_SELU: return wrap(at::selu(x));
+        case CT_ELU: return wrap(at::elu(x));
         }
         throw std::invalid_argument("unknown unary op " + std::to_string(static_cast<int>(op)));
     })
@@ -406,6 +414,11 @@ ct_tensor *ct_batch_norm(const ct_tensor *x, const ct_tensor *w, const ct_tensor
 
 ct_tensor *ct_max_pool2d(const ct_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p, bool ceil_mode) {
     CT_GUARD(nullptr, return wrap(at::max_pool2d(x->t, dims(k, 2), dims(s, 2), dims(p, 2), {1, 1}, ceil_mode));)
+}
+
+ct_tensor *ct_avg_pool2d(const ct_tensor *x, const int64_t *k, const int64_t *s, const int64_t *p, bool ceil_mode,
+                         bool count_include_pad) {
+    CT_GUARD(nullptr, return wrap(at::avg_pool2d(x->t, dims(k, 2), dims(s, 2), dims(p, 2), ceil_mode, count_include_pad));)
 }
 
 ct_tensor *ct_adaptive_avg_pool2d(const ct_tensor *x, int64_t oh, int64_t ow) {

@@ -82,6 +82,15 @@ public enum Functional {
         return try Tensor.wrap("maxPool2d of \(x.shape)", ct_max_pool2d(x.handle, k, s, p, ceilMode))
     }
 
+    /// Average pooling; `countIncludePad` false divides each window by the input values it covers.
+    public static func avgPool2d(
+        _ x: Tensor, kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), ceilMode: Bool = false,
+        countIncludePad: Bool = true
+    ) throws -> Tensor {
+        let k = pair(kernel), s = pair(stride ?? kernel), p = pair(padding)
+        return try Tensor.wrap("avgPool2d of \(x.shape)", ct_avg_pool2d(x.handle, k, s, p, ceilMode, countIncludePad))
+    }
+
     public static func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) throws -> Tensor {
         try Tensor.wrap(
             "adaptiveAvgPool2d of \(x.shape)",

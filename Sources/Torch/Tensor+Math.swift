@@ -28,6 +28,18 @@ extension Tensor {
     public func ceil() throws -> Tensor { try unary(CT_CEIL, "ceil") }
     public func round() throws -> Tensor { try unary(CT_ROUND, "round") }
     public func square() throws -> Tensor { try unary(CT_SQUARE, "square") }
+    public func erf() throws -> Tensor { try unary(CT_ERF, "erf") }
+    /// GELU, exact (`x Φ(x)`) or with the tanh approximation.
+    public func gelu(approximate: Bool = false) throws -> Tensor { try unary(approximate ? CT_GELU_TANH : CT_GELU, "gelu") }
+    /// `x · sigmoid(x)` (swish).
+    public func silu() throws -> Tensor { try unary(CT_SILU, "silu") }
+    /// `x · relu6(x + 3) / 6`.
+    public func hardswish() throws -> Tensor { try unary(CT_HARDSWISH, "hardswish") }
+    /// `relu6(x + 3) / 6`.
+    public func hardsigmoid() throws -> Tensor { try unary(CT_HARDSIGMOID, "hardsigmoid") }
+    public func selu() throws -> Tensor { try unary(CT_SELU, "selu") }
+    /// ELU with alpha 1.
+    public func elu() throws -> Tensor { try unary(CT_ELU, "elu") }
     public func logicalNot() throws -> Tensor { try unary(CT_LOGICAL_NOT, "logicalNot") }
 
     public static func + (a: Tensor, b: Tensor) throws -> Tensor { try binary(CT_ADD, a, b, "add") }

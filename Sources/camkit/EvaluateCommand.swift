@@ -33,7 +33,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("method"), parsing: .upToNextOption, help: "One or more methods.")
     var methods: [String] = ["cam"]
 
-    @Option(name: .customLong("layer"), parsing: .upToNextOption, help: "One or more layers (default: the one feeding global average pooling).")
+    @Option(
+        name: .customLong("layer"), parsing: .upToNextOption,
+        help: "One or more layers, or auto (the default): the one feeding global average pooling, else the last spatial layer.")
     var layers: [String] = []
 
     @Option(help: "Fixed box rule for mean IoU and GT-known / top-1 / top-5 loc (camkit, tutorial, cam-paper, gradcam-paper[:key=value,...]).")
@@ -88,7 +90,7 @@ struct EvaluateCommand: ParsableCommand {
             let source: EvaluationSource
             var layerNames = layers
             if let loaded = try modelOptions.load() {
-                if layerNames.isEmpty { layerNames = [loaded.model.lastFeatureLayer] }
+                layerNames = loaded.model.resolvingLayers(layerNames)
                 source = .model(LoadedModelBox(loaded))
             } else {
                 source = .maps(URL(fileURLWithPath: maps!))

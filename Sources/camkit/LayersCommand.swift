@@ -29,7 +29,7 @@ struct LayersCommand: ParsableCommand {
 
     func run() throws {
         try runtime.run {
-            let network: ResNet
+            let network: any Network
             var size = inputSize ?? 224
             if let loaded = try modelOptions.load() {
                 network = loaded.model

@@ -21,8 +21,9 @@ import CAMKit
     @Test(arguments: ["tiny_resnet_keras2.h5", "tiny_resnet_keras3.h5", "tiny_resnet_nested_keras2.h5"])
     func outputsAndTapsMatchKeras(_ file: String) throws {
         let loaded = try ModelLoader.load(Fixtures.url("keras/\(file)"))
-        #expect(loaded.model.spec.layout == .keras)
-        #expect(loaded.model.spec.classes == 5 && loaded.model.spec.softmaxHead)
+        let resnet = try #require(loaded.model as? ResNet)
+        #expect(resnet.spec.layout == .keras)
+        #expect(resnet.spec.classes == 5 && resnet.spec.softmaxHead)
         #expect(loaded.info.preprocessing == .seed)
         let reference = try SafeTensors.read(contentsOf: Self.outputs)
         let input = try reference.tensors["input"]!.permute([0, 3, 1, 2]).contiguous()
@@ -41,7 +42,7 @@ import CAMKit
         let url = Fixtures.url("keras/tiny_resnet_weights_tf_dim_ordering_tf_kernels_notop.h5")
         #expect(throws: ModelError.self) { try ModelLoader.load(url) }
         let loaded = try ModelLoader.load(url, classes: 3)
-        #expect(loaded.model.spec.classes == 3)
+        #expect(loaded.model.classes == 3)
         #expect(loaded.info.preprocessing == .caffe)
         let reference = try SafeTensors.read(contentsOf: Self.outputs)
         let input = try reference.tensors["input"]!.permute([0, 3, 1, 2]).contiguous()

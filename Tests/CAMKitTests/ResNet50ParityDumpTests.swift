@@ -31,8 +31,9 @@ import CAMKit
         let x = try Tensor(input.floatValues(), shape: input.shape).permute([0, 3, 1, 2]).contiguous()
         for run in Self.runs {
             let loaded = try ModelLoader.load(work.appendingPathComponent(run.file))
-            #expect(loaded.model.spec.layout == run.layout)
-            #expect(loaded.model.spec.classes == 196 && loaded.model.spec.blocks == [3, 4, 6, 3])
+            let resnet = try #require(loaded.model as? ResNet)
+            #expect(resnet.spec.layout == run.layout)
+            #expect(resnet.spec.classes == 196 && resnet.spec.blocks == [3, 4, 6, 3])
             let dir = work.appendingPathComponent(run.out)
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let start = Date()

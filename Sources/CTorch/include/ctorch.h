@@ -46,6 +46,8 @@ typedef enum { CT_CONTIGUOUS_FORMAT = 0, CT_CHANNELS_LAST = 1 } ct_memory_format
 typedef enum {
     CT_NEG = 0, CT_EXP = 1, CT_LOG = 2, CT_SQRT = 3, CT_ABS = 4, CT_RELU = 5, CT_SIGMOID = 6, CT_TANH = 7,
     CT_SIGN = 8, CT_FLOOR = 9, CT_CEIL = 10, CT_ROUND = 11, CT_RSQRT = 12, CT_LOGICAL_NOT = 13, CT_SQUARE = 14,
+    CT_ERF = 15, CT_GELU = 16, CT_GELU_TANH = 17, CT_SILU = 18, CT_HARDSWISH = 19, CT_HARDSIGMOID = 20,
+    CT_SELU = 21, CT_ELU = 22,
 } ct_unary_op;
 
 typedef enum {
@@ -180,6 +182,9 @@ ct_tensor *ct_batch_norm(const ct_tensor *x, const ct_tensor *weight, const ct_t
 ct_tensor *ct_max_pool2d(const ct_tensor *x, const int64_t *kernel, const int64_t *stride,
                          const int64_t *padding, bool ceil_mode);
 ct_tensor *ct_adaptive_avg_pool2d(const ct_tensor *x, int64_t out_h, int64_t out_w);
+/** Average pooling; `count_include_pad` false divides by the number of input values under each window. */
+ct_tensor *ct_avg_pool2d(const ct_tensor *x, const int64_t *kernel, const int64_t *stride,
+                         const int64_t *padding, bool ceil_mode, bool count_include_pad);
 ct_tensor *ct_linear(const ct_tensor *x, const ct_tensor *w, const ct_tensor *b);
 /** softmax, or log_softmax when `log`. */
 ct_tensor *ct_softmax(const ct_tensor *x, int64_t dim, bool log);

@@ -1,0 +1,47 @@
+import Torch
+
+/// One layer of a graph network: a function of its input tensors, with the parameters and
+/// buffers it owns (a shared layer is one op that several nodes call).
+///
+/// Tensors flow in PyTorch's layout: 4-D feature maps are NCHW; every other rank keeps the
+/// source framework's own layout (Keras: channels last).
+public protocol GraphOp: Module {
+    /// The source framework's class name (`Conv2D`, `Add`), for summaries and errors.
+    var kind: String { get }
+    /// The output for `inputs` (in the order of the layer's call), in this op's train/eval mode.
+    func apply(_ inputs: [Tensor]) throws -> Tensor
+}
+
+/// Ops that return their single input unchanged in inference (dropout and noise layers,
+/// `InputLayer`); the graph uses this to see through them to the head.
+public protocol InferenceIdentity {}
+
+/// Ops that reshape or pool without parameters; `GraphNetwork` looks through them when it
+/// decides which layer `--layer auto` means.
+public protocol ShapeOnlyOp {}
+
+extension GraphOp {
+    /// The single input, or an error naming the op when there are several or none.
+    func single(_ inputs: [Tensor]) throws -> Tensor {
+        guard inputs.count == 1 else { throw GraphError.arity(kind: kind, expected: "1", got: inputs.count) }
+        return inputs[0]
+    }
+}
+
+/// Errors from building or running a graph network.
+public enum GraphError: Error, CustomStringConvertible, Sendable {
+    /// An op called with the wrong number of inputs.
+    case arity(kind: String, expected: String, got: Int)
+    /// A tensor of a rank or shape the op cannot take.
+    case shape(kind: String, detail: String)
+    /// A node that names an input the graph does not have, or a cycle.
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case let .arity(kind, expected, got): "\(kind) takes \(expected) input(s), got \(got)"
+        case let .shape(kind, detail): "\(kind): \(detail)"
+        case let .malformed(detail): "malformed graph: \(detail)"
+        }
+    }
+}
