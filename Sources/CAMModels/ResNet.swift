@@ -141,12 +141,7 @@ public final class ResNet: Network {
     /// Every tappable layer name with its output shape for an input of `inputSize` pixels, in
     /// forward order (one dummy forward pass).
     public func layerShapes(inputSize: Int = 224) throws -> [(name: String, shape: [Int])] {
-        let tap = TapRecorder(wanted: [], recordAll: true)
-        let wasTraining = isTraining
-        eval()
-        defer { train(wasTraining) }
-        _ = try withInferenceMode { try forward(Tensor.zeros([1, 3, inputSize, inputSize]), tap) }
-        return tap.order.map { ($0, tap.activations[$0]!.shape) }
+        try TapRecorder.shapes(of: self, inputSize: inputSize) { try forward($0, $1) }
     }
 }
 

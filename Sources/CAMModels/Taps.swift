@@ -59,6 +59,19 @@ public final class TapRecorder {
         return y
     }
 
+    /// Every tap of one eval-mode, inference-mode pass of `run` over a zero [1, 3, size, size]
+    /// input, with its output shape, in forward order; `module`'s train/eval mode is restored.
+    static func shapes(
+        of module: any Module, inputSize: Int, _ run: (Tensor, TapRecorder) throws -> Tensor
+    ) throws -> [(name: String, shape: [Int])] {
+        let tap = TapRecorder(wanted: [], recordAll: true)
+        let wasTraining = module.isTraining
+        module.eval()
+        defer { module.train(wasTraining) }
+        _ = try withInferenceMode { try run(Tensor.zeros([1, 3, inputSize, inputSize]), tap) }
+        return tap.order.map { ($0, tap.activations[$0]!.shape) }
+    }
+
     /// Runs a forward pass with the recorder's grad policy in force.
     func run<R>(_ body: () throws -> R) throws -> R {
         guard gradientsFrom != nil else { return try body() }

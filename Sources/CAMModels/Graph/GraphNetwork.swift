@@ -137,12 +137,7 @@ public final class GraphNetwork: Network {
     }
 
     public func layerShapes(inputSize: Int) throws -> [(name: String, shape: [Int])] {
-        let tap = TapRecorder(wanted: [], recordAll: true)
-        let wasTraining = isTraining
-        eval()
-        defer { train(wasTraining) }
-        _ = try withInferenceMode { try run(Tensor.zeros([1, 3, inputSize, inputSize]), tap) }
-        return tap.order.map { ($0, tap.activations[$0]!.shape) }
+        try TapRecorder.shapes(of: self, inputSize: inputSize) { try run($0, $1) }
     }
 
     public func forward(_ x: Tensor, tapping names: [String], gradientsFrom: String?) throws -> ForwardResult {

@@ -54,13 +54,13 @@ struct KerasGraphBuilder {
         let className = entry["class_name"]?.stringValue ?? ""
         let config = entry["config"] ?? .null
         guard let layers = config["layers"]?.arrayValue ?? config.arrayValue else {
-            throw KerasGraphError.badConfig(file: file, detail: "\(where_(path)) has no layers")
+            throw KerasGraphError.badConfig(file: file, detail: "\(describe(path)) has no layers")
         }
         if className == "Sequential" {
             var x = inputs
             for layer in layers where layer["class_name"]?.stringValue != "InputLayer" {
                 guard x.count == 1 else {
-                    throw KerasGraphError.badConfig(file: file, detail: "\(where_(path)): a Sequential layer gets \(x.count) tensors")
+                    throw KerasGraphError.badConfig(file: file, detail: "\(describe(path)): a Sequential layer gets \(x.count) tensors")
                 }
                 x = try call(layer, inputs: x, callIndex: 0, path: path)
             }
@@ -71,13 +71,13 @@ struct KerasGraphBuilder {
         let inputNames = Self.tensorRefs(config["input_layers"]).map(\.layer)
         guard inputNames.count == inputs.count else {
             throw KerasGraphError.badConfig(
-                file: file, detail: "\(where_(path)) has \(inputNames.count) inputs; CAMKit explains single-image models")
+                file: file, detail: "\(describe(path)) has \(inputNames.count) inputs; CAMKit explains single-image models")
         }
         for (name, node) in zip(inputNames, inputs) { produced[name] = [[node]] }
         var pending: [(entry: KerasJSON, name: String, calls: [[TensorRef]])] = []
         for layer in layers {
             guard let name = layer["name"]?.stringValue ?? layer["config"]?["name"]?.stringValue else {
-                throw KerasGraphError.badConfig(file: file, detail: "\(where_(path)) has a layer without a name")
+                throw KerasGraphError.badConfig(file: file, detail: "\(describe(path)) has a layer without a name")
             }
             if layer["class_name"]?.stringValue == "InputLayer" {
                 if produced[name] == nil {
@@ -106,11 +106,11 @@ struct KerasGraphBuilder {
         if let stuck = pending.first(where: { (produced[$0.name]?.count ?? 0) < $0.calls.count }) {
             let missing = stuck.calls[produced[stuck.name]?.count ?? 0].map(\.layer).filter { produced[$0] == nil }
             throw KerasGraphError.badConfig(
-                file: file, detail: "layer '\(stuck.name)' in \(where_(path)) takes \(missing.joined(separator: ", ")), which never runs")
+                file: file, detail: "layer '\(stuck.name)' in \(describe(path)) takes \(missing.joined(separator: ", ")), which never runs")
         }
         let outputRefs = Self.tensorRefs(config["output_layers"])
         guard let outputs = Self.resolve(outputRefs, produced), !outputs.isEmpty else {
-            throw KerasGraphError.badConfig(file: file, detail: "the outputs of \(where_(path)) are not produced by its layers")
+            throw KerasGraphError.badConfig(file: file, detail: "the outputs of \(describe(path)) are not produced by its layers")
         }
         return outputs
     }
@@ -138,9 +138,9 @@ struct KerasGraphBuilder {
             (op, childName) = existing
         } else {
             let weights = Self.weighted.contains(className) ? try source.weights(layer: name, className: className, path: path) : [:]
-            let where_ = path.isEmpty ? name : (path + [name]).joined(separator: "/")
+            let qualified = (path + [name]).joined(separator: "/")
             op = try KerasLayerFactory.make(
-                config, weights: weights, .init(file: file, layer: where_, className: className, kerasMajor: kerasMajor))
+                config, weights: weights, .init(file: file, layer: qualified, className: className, kerasMajor: kerasMajor))
             childName = unique(name, path: path)
             ops[key] = (op, childName)
             for g in openGroups { groups[g, default: []].append(childName) }
@@ -168,7 +168,7 @@ struct KerasGraphBuilder {
         return candidate
     }
 
-    private func where_(_ path: [String]) -> String { path.isEmpty ? "the model" : "nested model '\(path.joined(separator: "/"))'" }
+    private func describe(_ path: [String]) -> String { path.isEmpty ? "the model" : "nested model '\(path.joined(separator: "/"))'" }
 
     // MARK: inbound nodes
 

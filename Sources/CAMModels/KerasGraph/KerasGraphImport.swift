@@ -50,12 +50,7 @@ struct H5WeightSource: KerasWeightSource {
     let weights: KerasWeights
 
     func weights(layer name: String, className: String, path: [String]) throws -> KerasLayerWeights {
-        let layer: KerasLayer
-        do {
-            layer = try weights.weights(forLayer: name)
-        } catch {
-            throw KerasGraphError.missingWeight(file: weights.file, layer: (path + [name]).joined(separator: "/"), weight: "any", present: [])
-        }
+        let layer = try weights.weights(forLayer: name)
         var out: KerasLayerWeights = [:]
         for w in layer.weights where out[w.name] == nil { out[w.name] = w.value }
         return out
