@@ -53,10 +53,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0")
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20")
     ],
     targets: [
-        // C: libtorch and OpenCV shims apart (the Torch product links no OpenCV), libhdf5 and zlib as system libraries.
+        // C: libtorch and OpenCV shims apart (the Torch product links no OpenCV), libhdf5 and zlib as system libraries (CSystemZlib: ZIPFoundation has its own CZlib module).
         .target(
             name: "CTorch",
             cxxSettings: [.unsafeFlags(nativeIncludes + ["-O2", "-Wno-deprecated-declarations"])],
@@ -68,7 +69,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_imgcodecs")]
         ),
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5"),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CSystemZlib", path: "Sources/CSystemZlib"),
         .target(name: "Torch", dependencies: ["CTorch"]),
 
         // The stages, in dependency order.
@@ -77,9 +78,12 @@ let package = Package(
         /// Images, float maps, codecs, resize, colour maps, contours, drawing, boxes and IoU, overlays.
         .target(name: "CAMImaging", dependencies: ["CAMCore", "Torch", "CCV"]),
         /// File formats: NPY, HDF5, TFRecord and tf.train.Example, MATLAB v5, image headers.
-        .target(name: "CAMFormats", dependencies: ["CAMCore", "CAMImaging", "CHDF5", "CZlib", protobuf]),
-        /// Networks (ResNets in both layouts), checkpoints, Keras and torchvision import, preprocessing.
-        .target(name: "CAMModels", dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMFormats"]),
+        .target(name: "CAMFormats", dependencies: ["CAMCore", "CAMImaging", "CHDF5", "CSystemZlib", protobuf]),
+        /// Networks (ResNets in both layouts, graph networks), checkpoints, Keras (.h5, .keras) and torchvision import, preprocessing.
+        .target(
+            name: "CAMModels",
+            dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMFormats", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         /// Samples, dataset readers, the synthetic generator, the loader.
         .target(name: "CAMData", dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMFormats"]),
         /// CAM, Grad-CAM and the family; raw maps to display maps.
@@ -122,8 +126,8 @@ let package = Package(
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
-        // CZlib: the inflate tests compress their own decompression bomb.
-        .testTarget(name: "CAMKitTests", dependencies: stages + ["CAMKit", "Torch", "TestSupport", "CZlib"]),
+        // CSystemZlib: the inflate tests compress their own decompression bomb.
+        .testTarget(name: "CAMKitTests", dependencies: stages + ["CAMKit", "Torch", "TestSupport", "CSystemZlib"]),
         .testTarget(
             name: "CAMServerTests",
             dependencies: ["CAMServer", "CAMKit", "Torch", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]

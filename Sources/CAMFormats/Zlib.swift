@@ -1,5 +1,5 @@
 import Foundation
-import CZlib
+import CSystemZlib
 
 /// zlib (RFC 1950) streams inflated by the system zlib, for the compressed elements of MATLAB v5 files.
 enum Zlib {
@@ -42,7 +42,7 @@ enum Zlib {
                     stream.next_out = out.baseAddress! + produced
                     stream.avail_out = UInt32(room)
                     defer { stream.next_out = nil }
-                    return CZlib.inflate(&stream, Z_NO_FLUSH)
+                    return CSystemZlib.inflate(&stream, Z_NO_FLUSH)
                 }
                 produced += room - Int(stream.avail_out)
                 if produced > limit {

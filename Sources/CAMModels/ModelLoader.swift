@@ -10,7 +10,7 @@ public struct LoadedModel {
 }
 
 /// Opens the model files users have: CAMKit checkpoints, torchvision state dicts (safetensors)
-/// and Keras `.h5` files.
+/// and Keras `.h5` and `.keras` files.
 public enum ModelLoader {
     /// Loads `url`. `arch` and `classes` are needed only where the file does not say
     /// (they are inferred for torchvision ResNets); `preprocessing` overrides the file's.
@@ -21,7 +21,14 @@ public enum ModelLoader {
             throw ModelError.incompatibleWeights(file: url.path, reason: "no such file")
         }
         var loaded: LoadedModel
-        switch url.pathExtension.lowercased() {
+        let ext = url.pathExtension.lowercased()
+        switch ext {
+        case _ where ["h5", "hdf5", "keras"].contains(ext) && KerasArchive.isZip(url):
+            loaded = try KerasArchive.load(url)
+            if arch != nil || (classes != nil && classes != loaded.model.classes) {
+                throw ModelError.incompatibleWeights(
+                    file: url.path, reason: "a .keras archive holds its own architecture and head; drop --arch / --classes")
+            }
         case "h5", "hdf5", "keras":
             loaded = try KerasImport.load(url, arch: arch, classes: classes)
         default:

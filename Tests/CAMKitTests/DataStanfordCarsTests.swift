@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import CAMKit
-import CZlib
+import CSystemZlib
 @testable import CAMCore
 @testable import CAMImaging
 @testable import CAMFormats

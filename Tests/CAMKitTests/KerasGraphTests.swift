@@ -4,47 +4,67 @@ import TestSupport
 import Torch
 import CAMKit
 
-/// A Keras functional model that is not a ResNet (zero padding, depthwise and separable
-/// convolutions, squeeze-excite, `same` padding with an even kernel, pooling, concatenation,
-/// layer norm, GAP + dense softmax) loaded as a `GraphNetwork`, against Keras' own outputs and the
-/// tutorial's `generate_grad_cam` under TensorFlow (tools/make_keras_graph_fixtures.py).
+/// Keras functional and Sequential models that are not ResNets, loaded as `GraphNetwork`s from
+/// `.h5` and `.keras`, against Keras' own outputs, `model.summary()` and the tutorial's
+/// `generate_grad_cam` under TensorFlow (tools/make_keras_graph_fixtures.py): `mini` (MobileNet /
+/// EfficientNet blocks), `branches` (a user's branchy base nested in the tutorial's classifier, a
+/// shared layer, every merge, padding and resampling layer, a keras.ops node), `convnext`
+/// (ConvNeXt's layer types, nested Sequential blocks), `sequential` (no global pooling: no CAM),
+/// `branches_keras2` (the same model from tf_keras 2).
 @Suite struct KerasGraphTests {
-    static let model = Fixtures.url("keras-graph/mini.h5")
-    static let reference = Fixtures.url("keras-graph/mini_io.safetensors")
+    static let files = [
+        "mini.h5", "mini.keras", "branches.h5", "branches.keras", "convnext.h5", "convnext.keras", "sequential.h5", "sequential.keras",
+        "branches_keras2.h5"
+    ]
 
-    @Test func outputsLayersAndGradCAMMatchKeras() throws {
-        let loaded = try ModelLoader.load(Self.model)
-        let network = try #require(loaded.model as? GraphNetwork)
-        #expect(network.classes == 5)
-        #expect(network.lastFeatureLayer == "out_relu")
-        #expect(network.camHead?.poolLayer == "avg_pool")
-        let ref = try SafeTensors.read(contentsOf: Self.reference).tensors
-        let x = try #require(ref["input"]).permute([0, 3, 1, 2]).contiguous()
-        let out = try network.forward(x, tapping: ["add", "predictions"])
-        let probabilities = try Functional.softmax(out.logits, dim: 1)
-        #expect(try KerasModelTests.relativeError(probabilities, #require(ref["probabilities"])) < 1e-4)
-        #expect(try KerasModelTests.relativeError(#require(out.activations["predictions"]), #require(ref["probabilities"])) < 1e-4)
-        let add = try KerasModelTests.nhwc(#require(out.activations["add"]))
-        #expect(try KerasModelTests.relativeError(add, #require(ref["add"])) < 1e-4)
+    static func load(_ file: String) throws -> GraphNetwork {
+        try #require(ModelLoader.load(Fixtures.url("keras-graph/\(file)")).model as? GraphNetwork)
+    }
 
-        // The tutorial's Grad-CAM explains the softmax output at an inner layer.
-        let e = try Explainer(model: network).explain(
-            x.slice(dim: 0, start: 0, end: 1), methods: [.gradCAM], layers: ["add"], score: .softmax)
-        let raw = try #require(e.maps.first).raw
-        #expect(try KerasModelTests.relativeError(raw, #require(ref["gradcam_add"])) < 1e-3)
+    @Test(arguments: files) func everyLayerProbabilitiesGradCAMAndSummaryMatchKeras(_ file: String) throws {
+        let name = String(file.split(separator: ".")[0])
+        let ref = try KerasReference(fixture: name)
+        let network = try Self.load(file)
+        let e = try ref.compare(network)
+        #expect(e.missing.isEmpty, "\(file): Keras layers missing from the graph: \(e.missing)")
+        #expect(e.layers >= 8)
+        #expect(e.worst_error <= 1e-4, "\(file): \(e.worst_layer) \(e.worst_error)")
+        #expect(e.probabilities <= 1e-4)
+        #expect(e.gradcam <= 1e-3)
+        let mismatches = try ref.summaryMismatches(network)
+        #expect(mismatches.isEmpty, "\(file): \(mismatches)")
+        // `--layer auto` is the layer feeding global pooling where there is one.
+        if let feature = ref.manifest.feature_layer { #expect(network.lastFeatureLayer == feature) }
+    }
+
+    @Test func camNeedsAPoolingThenDenseHeadAndSaysWhy() throws {
+        #expect(try Self.load("mini.h5").camHead?.poolLayer == "avg_pool")
+        #expect(try Self.load("branches.keras").camHead?.featureLayer == "base_model")
+        for file in ["sequential.h5", "convnext.keras"] {
+            let network = try Self.load(file)
+            #expect(network.camHead == nil)
+            let reason = try #require(network.camUnavailableReason)
+            #expect(!reason.isEmpty)
+            #expect(throws: ExplainError.self) {
+                try Explainer(model: network).explain(Tensor.randn([1, 3, 24, 24]), methods: [.cam], layers: [network.lastFeatureLayer])
+            }
+        }
     }
 
     @Test func theOptimisedEvalPassEqualsThePlainOne() throws {
-        let network = try #require(ModelLoader.load(Self.model).model as? GraphNetwork)
-        let x = try Tensor.randn([4, 3, 32, 32])
-        let fast = try withInferenceMode { try network(x) }
-        network.optimizesEvalForward = false
-        let plain = try withInferenceMode { try network(x) }
-        #expect(try KerasModelTests.relativeError(fast, plain) < 1e-4)
+        for file in ["mini.h5", "branches.h5", "convnext.h5"] {
+            let network = try Self.load(file)
+            let size = try KerasReference(fixture: String(file.split(separator: ".")[0])).manifest.size
+            let x = try Tensor.randn([4, 3, size, size])
+            let fast = try withInferenceMode { try network(x) }
+            network.optimizesEvalForward = false
+            let plain = try withInferenceMode { try network(x) }
+            #expect(try KerasModelTests.relativeError(fast, plain) < 1e-4, "\(file)")
+        }
     }
 
     @Test func camAtTheHeadEqualsTheClosedForm() throws {
-        let network = try #require(ModelLoader.load(Self.model).model as? GraphNetwork)
+        let network = try Self.load("mini.keras")
         let x = try Tensor.randn([2, 3, 32, 32])
         let e = try Explainer(model: network).explain(x, methods: [.cam, .gradCAM], layers: ["out_relu"])
         // At the layer feeding GAP, Grad-CAM's weights are the head's / hw: the same map up to that factor.
@@ -52,5 +72,18 @@ import CAMKit
         let grad = try #require(e.maps.first { $0.method == .gradCAM }).raw
         let s = cam.shape
         #expect(try KerasModelTests.relativeError(grad * Double(s[0] * s[1]), cam) < 1e-4)
+    }
+
+    @Test func aTruncatedKerasArchiveIsAClearError() throws {
+        let dir = try Fixtures.temporaryDirectory("camkit-keras-archive")
+        let data = try Data(contentsOf: Fixtures.url("keras-graph/mini.keras"))
+        let cut = dir.appendingPathComponent("cut.keras")
+        try data.prefix(data.count / 2).write(to: cut)
+        do {
+            _ = try ModelLoader.load(cut)
+            Issue.record("a truncated .keras loaded")
+        } catch let error as KerasGraphError {
+            #expect(error.description.contains("cut.keras") && error.description.contains("truncated or damaged"))
+        }
     }
 }

@@ -207,16 +207,20 @@ public final class NormalizationOp: GraphOp {
     public let variance: Tensor
     /// Keras' sample count, kept so that parameter counts match `count_params()`.
     public let count: Tensor?
+    /// Whether mean and variance are the layer's weights (adapted) rather than constructor arguments,
+    /// which Keras neither stores as weights nor counts.
+    public let stored: Bool
     public var isTraining = true
 
-    public init(mean: Tensor, variance: Tensor, count: Tensor?) {
+    public init(mean: Tensor, variance: Tensor, count: Tensor?, stored: Bool = true) {
         self.mean = mean
         self.variance = variance
         self.count = count
+        self.stored = stored
     }
 
     public var ownBuffers: [(String, Tensor)] {
-        [("mean", mean), ("variance", variance)] + (count.map { [("count", $0)] } ?? [])
+        stored ? [("mean", mean), ("variance", variance)] + (count.map { [("count", $0)] } ?? []) : []
     }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {

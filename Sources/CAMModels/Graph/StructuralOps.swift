@@ -105,6 +105,33 @@ public final class MergeOp: GraphOp {
     }
 }
 
+/// A tensor and a constant number: keras.ops nodes such as MobileNetV3's `x + 3.0` and `x * (1 / 6)`.
+public final class ScalarArithmeticOp: GraphOp {
+    public enum Mode: String, Sendable { case add, subtract, multiply, divide }
+    public let kind: String
+    public let mode: Mode
+    public let constant: Double
+    /// Whether the constant is the left operand (`3 - x`).
+    public let constantFirst: Bool
+    public var isTraining = true
+
+    public init(kind: String, _ mode: Mode, constant: Double, constantFirst: Bool) {
+        (self.kind, self.mode, self.constant, self.constantFirst) = (kind, mode, constant, constantFirst)
+    }
+
+    public func apply(_ inputs: [Tensor]) throws -> Tensor {
+        let x = try single(inputs)
+        switch (mode, constantFirst) {
+        case (.add, _): return try x + constant
+        case (.multiply, _): return try x * constant
+        case (.subtract, false): return try x - constant
+        case (.subtract, true): return try constant - x
+        case (.divide, false): return try x / constant
+        case (.divide, true): return try constant / x
+        }
+    }
+}
+
 /// Concatenate along a Keras axis.
 public final class ConcatenateOp: GraphOp {
     public let kind = "Concatenate"

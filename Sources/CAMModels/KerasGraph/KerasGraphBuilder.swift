@@ -4,8 +4,9 @@ import Torch
 
 /// Where the importer finds a layer's weights.
 protocol KerasWeightSource {
-    /// The weights of layer `name` (of class `className`) inside the nested models `path`, outermost first.
-    func weights(layer name: String, className: String, path: [String]) throws -> KerasLayerWeights
+    /// The weights of layer `name` (of class `className`, configured by `config`) inside the nested
+    /// models `path`, outermost first.
+    func weights(layer name: String, className: String, config: KerasJSON, path: [String]) throws -> KerasLayerWeights
 }
 
 /// Builds a `GraphNetwork` from a Keras `model_config`: Functional and Sequential models, nested
@@ -41,6 +42,14 @@ struct KerasGraphBuilder {
     /// The network's nodes for the model `entry` (`{"class_name", "config"}`) applied to node 0;
     /// returns the output node.
     mutating func build(_ entry: KerasJSON) throws -> Int {
+        // The input node is named as summary() lists the model's InputLayer (`input_layer`, `input_1`).
+        let layers = entry["config"]?["layers"]?.arrayValue ?? []
+        if let input = layers.first(where: { $0["class_name"]?.stringValue == "InputLayer" }),
+            let name = input["name"]?.stringValue ?? input["config"]?["name"]?.stringValue
+        {
+            nodes[0] = GraphNode(name: name, layer: name, op: nil, inputs: [])
+            used = [name]
+        }
         let outputs = try model(entry, inputs: [0], path: [])
         guard outputs.count == 1 else {
             throw KerasGraphError.badConfig(file: file, detail: "the model has \(outputs.count) outputs; CAMKit explains single-output classifiers")
@@ -87,13 +96,15 @@ struct KerasGraphBuilder {
             }
             let calls = (layer["inbound_nodes"]?.arrayValue ?? []).map(Self.callRefs)
             pending.append((layer, name, calls))
+            // Keras 2 counts a nested model's own construction as its node 0: its calls here are nodes 1, 2, ...
+            if kerasMajor == 2, Self.isNestedModel(layer), Self.hasOwnInput(layer) { produced[name] = [[]] }
         }
         var progress = true
         while progress {
             progress = false
             for item in pending {
                 while true {
-                    let done = produced[item.name]?.count ?? 0
+                    let done = Self.callsDone(item.name, produced)
                     guard done < item.calls.count else { break }
                     let refs = item.calls[done]
                     guard let sources = Self.resolve(refs, produced) else { break }
@@ -103,8 +114,8 @@ struct KerasGraphBuilder {
                 }
             }
         }
-        if let stuck = pending.first(where: { (produced[$0.name]?.count ?? 0) < $0.calls.count }) {
-            let missing = stuck.calls[produced[stuck.name]?.count ?? 0].map(\.layer).filter { produced[$0] == nil }
+        if let stuck = pending.first(where: { Self.callsDone($0.name, produced) < $0.calls.count }) {
+            let missing = stuck.calls[Self.callsDone(stuck.name, produced)].map(\.layer).filter { produced[$0] == nil }
             throw KerasGraphError.badConfig(
                 file: file, detail: "layer '\(stuck.name)' in \(describe(path)) takes \(missing.joined(separator: ", ")), which never runs")
         }
@@ -120,7 +131,7 @@ struct KerasGraphBuilder {
         let className = entry["class_name"]?.stringValue ?? "?"
         let config = entry["config"] ?? .null
         let name = entry["name"]?.stringValue ?? config["name"]?.stringValue ?? className.lowercased()
-        if Self.modelClasses.contains(className) || config["layers"] != nil {
+        if Self.isNestedModel(entry) {
             let groupName = unique(callIndex == 0 ? name : "\(name)#\(callIndex)", path: path)
             openGroups.append(groupName)
             groups[groupName] = []
@@ -137,10 +148,12 @@ struct KerasGraphBuilder {
         if let existing = ops[key] {
             (op, childName) = existing
         } else {
-            let weights = Self.weighted.contains(className) ? try source.weights(layer: name, className: className, path: path) : [:]
+            let weights = Self.weighted.contains(className) ? try source.weights(layer: name, className: className, config: config, path: path) : [:]
             let qualified = (path + [name]).joined(separator: "/")
-            op = try KerasLayerFactory.make(
-                config, weights: weights, .init(file: file, layer: qualified, className: className, kerasMajor: kerasMajor))
+            op =
+                try Self.scalarArithmetic(entry, callIndex: callIndex)
+                ?? KerasLayerFactory.make(
+                    config, weights: weights, .init(file: file, layer: qualified, className: className, kerasMajor: kerasMajor))
             childName = unique(name, path: path)
             ops[key] = (op, childName)
             for g in openGroups { groups[g, default: []].append(childName) }
@@ -213,6 +226,36 @@ struct KerasGraphBuilder {
             guard let a = ref.arrayValue, let name = a.first?.stringValue else { return nil }
             return TensorRef(layer: name, node: a.count > 1 ? a[1].intValue ?? 0 : 0, tensor: a.count > 2 ? a[2].intValue ?? 0 : 0)
         }
+    }
+
+    static func isNestedModel(_ layer: KerasJSON) -> Bool {
+        modelClasses.contains(layer["class_name"]?.stringValue ?? "") || layer["config"]?["layers"] != nil
+    }
+
+    /// Whether a nested model was built on its own Input (Keras 2 then gives it an inbound node of its own).
+    private static func hasOwnInput(_ layer: KerasJSON) -> Bool {
+        let config = layer["config"]
+        return config?["input_layers"] != nil || config?["layers"]?.arrayValue?.first?["class_name"]?.stringValue == "InputLayer"
+    }
+
+    /// A keras.ops arithmetic node with one tensor and one number among its arguments (`x + 3.0`;
+    /// `.keras` marks it with module keras.src.ops.numpy, Keras 3's `.h5` only by those arguments).
+    static func scalarArithmetic(_ entry: KerasJSON, callIndex: Int) throws -> (any GraphOp)? {
+        guard let calls = entry["inbound_nodes"]?.arrayValue,
+            callIndex < calls.count, let args = calls[callIndex]["args"]?.arrayValue, args.count == 2
+        else { return nil }
+        let modes: [String: ScalarArithmeticOp.Mode] = [
+            "Add": .add, "Subtract": .subtract, "Multiply": .multiply, "Divide": .divide, "TrueDivide": .divide
+        ]
+        guard let kind = entry["class_name"]?.stringValue, let mode = modes[kind] else { return nil }
+        if let c = args[1].numberValue { return ScalarArithmeticOp(kind: kind, mode, constant: c, constantFirst: false) }
+        if let c = args[0].numberValue { return ScalarArithmeticOp(kind: kind, mode, constant: c, constantFirst: true) }
+        return nil
+    }
+
+    /// How many calls of a layer have run (a Keras 2 nested model's placeholder node 0 not counted).
+    private static func callsDone(_ name: String, _ produced: [String: [[Int]]]) -> Int {
+        (produced[name]?.count ?? 0) - (produced[name]?.first?.isEmpty == true ? 1 : 0)
     }
 
     private static func resolve(_ refs: [TensorRef], _ produced: [String: [[Int]]]) -> [Int]? {

@@ -3,7 +3,7 @@ import Foundation
 import Torch
 
 /// Opens any Keras functional or Sequential model as a `GraphNetwork`: whole-model `.h5` files of
-/// Keras 2 and Keras 3.
+/// Keras 2 and Keras 3 (`.keras` archives: `KerasArchive`).
 public enum KerasGraphImport {
     /// The model in `weights` (a whole-model file), in eval mode.
     public static func load(_ weights: KerasWeights) throws -> LoadedModel {
@@ -49,7 +49,7 @@ public enum KerasGraphImport {
 struct H5WeightSource: KerasWeightSource {
     let weights: KerasWeights
 
-    func weights(layer name: String, className: String, path: [String]) throws -> KerasLayerWeights {
+    func weights(layer name: String, className: String, config: KerasJSON, path: [String]) throws -> KerasLayerWeights {
         let layer = try weights.weights(forLayer: name)
         var out: KerasLayerWeights = [:]
         for w in layer.weights where out[w.name] == nil { out[w.name] = w.value }

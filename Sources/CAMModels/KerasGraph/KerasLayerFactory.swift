@@ -119,8 +119,18 @@ enum KerasLayerFactory {
         case "Normalization":
             if cfg["invert"]?.boolValue == true { throw fail("invert=True is not supported") }
             try checkChannelAxis(cfg["axis"], fail)
-            return NormalizationOp(
-                mean: try weight("mean").flatten(), variance: try weight("variance").flatten(), count: w["count"])
+            // Mean and variance given to the constructor live in the config; adapted ones are weights.
+            func given(_ key: String) throws -> Tensor? {
+                guard let v = cfg[key], v != .null else { return nil }
+                guard let list = v.numberValue.map({ [$0] }) ?? v.arrayValue?.compactMap(\.numberValue), !list.isEmpty else {
+                    throw fail("bad \(key) \(v)")
+                }
+                return try Tensor(list.map { Float($0) }, shape: [list.count])
+            }
+            if let mean = try given("mean"), let variance = try given("variance") {
+                return NormalizationOp(mean: mean, variance: variance, count: nil, stored: false)
+            }
+            return NormalizationOp(mean: try weight("mean").flatten(), variance: try weight("variance").flatten(), count: w["count"])
         case "Rescaling":
             func values(_ key: String, _ fallback: Double) throws -> [Double] {
                 guard let v = cfg[key] else { return [fallback] }
@@ -192,7 +202,8 @@ enum KerasLayerFactory {
         case "StochasticDepth":
             return NoiseOp(kind: name, .stochasticDepth(rate: cfg["drop_path_rate"]?.numberValue ?? cfg["rate"]?.numberValue ?? 0))
         case "LayerScale":
-            return try LayerScaleOp(gamma: weight("gamma").flatten())
+            // keras.applications' LayerScale has one weight, unnamed in Keras 3 (`variable`, `variable_1`, ...).
+            return try LayerScaleOp(gamma: (w["gamma"] ?? (w.count == 1 ? w.values.first : nil) ?? weight("gamma")).flatten())
         default:
             throw KerasGraphError.unsupportedLayer(file: ctx.file, layer: ctx.layer, className: name, supported: supported)
         }
