@@ -19,6 +19,8 @@ run in a child process with TF_USE_LEGACY_KERAS=1):
                          a nested model too); gradcam/<layer>: the tutorial's generate_grad_cam raw map
                          (softmax score of image 0's top class, mean-gradient weights, channel sum,
                          before ReLU and resize)
+  bad_*.h5               a Lambda layer, a deleted weight, a weight of the wrong shape
+                         (`--bad-inputs` writes only these)
   NAME_ref.json          model.summary()'s rows (name, output shape, count_params), totals, the layer
                          feeding global pooling (null without one), whether CAM applies, versions
 """
@@ -221,12 +223,39 @@ def dump(name, build):
     print(name, "params", m.count_params(), "class", cls, "taps", len(taps), "grad-cam at", layers)
 
 
+def bad_inputs():
+    """Files CAMKit must refuse with an error naming the file and the layer: a Lambda layer, and
+    sequential.h5 with conv1's kernel deleted or of the wrong shape."""
+    import h5py, shutil
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((8, 8, 3))
+    x = L.Conv2D(4, 3, name="conv")(inp)
+    x = L.Lambda(lambda t: t * 2.0, name="double")(x)
+    keras.Model(inp, L.Dense(2, activation="softmax")(L.GlobalAveragePooling2D()(x))).save(os.path.join(OUT, "bad_lambda.h5"))
+    for kind in ("missing_weight", "wrong_shape"):
+        path = os.path.join(OUT, f"bad_{kind}.h5")
+        shutil.copy(os.path.join(OUT, "sequential.h5"), path)
+        with h5py.File(path, "r+") as f:
+            g = f["model_weights/conv1"]
+            key = [k for k in g.attrs["weight_names"] if "kernel" in str(k)][0]
+            key = key.decode() if isinstance(key, bytes) else key
+            if kind == "wrong_shape":
+                data = g[key][...]
+                del g[key]
+                g[key] = np.zeros(data.shape[:3] + (data.shape[3] + 1,), data.dtype)
+            else:
+                del g[key]
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    if LEGACY:
+    if sys.argv[1:] == ["--bad-inputs"]:
+        bad_inputs()
+    elif LEGACY:
         LayerScale = None
         dump("branches_keras2", branches)
     else:
         for n, b in [("mini", mini), ("branches", branches), ("convnext", convnext), ("sequential", sequential)]:
             dump(n, b)
+        bad_inputs()
         subprocess.check_call([sys.executable, __file__], env=dict(os.environ, TF_USE_LEGACY_KERAS="1"))

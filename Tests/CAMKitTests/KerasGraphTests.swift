@@ -86,4 +86,21 @@ import CAMKit
             #expect(error.description.contains("cut.keras") && error.description.contains("truncated or damaged"))
         }
     }
+
+    /// A Lambda layer, a deleted weight and a weight of the wrong shape: load-time errors that name
+    /// the file and the layer (tools/make_keras_graph_fixtures.py --bad-inputs).
+    @Test(arguments: [
+        ("bad_lambda.h5", "'double' is a Lambda"), ("bad_missing_weight.h5", "'conv1'"),
+        ("bad_wrong_shape.h5", "'conv1' weight 'kernel' has shape [3, 3, 3, 9]")
+    ])
+    func badModelsAreClearErrors(_ file: String, _ says: String) throws {
+        do {
+            _ = try ModelLoader.load(Fixtures.url("keras-graph/\(file)"))
+            Issue.record("\(file) loaded")
+        } catch {
+            #expect("\(error)".contains(file) && "\(error)".contains(says), "\(error)")
+            // The user's file, not CAMKit, is at fault: a 400/422 from the server, never a 500.
+            #expect([ErrorKind.badInput, .unprocessable].contains(try #require((error as? any UserFacingError)?.errorKind)))
+        }
+    }
 }
