@@ -24,11 +24,11 @@ public enum ModelLoader {
         let ext = url.pathExtension.lowercased()
         switch ext {
         case _ where ["h5", "hdf5", "keras"].contains(ext) && KerasArchive.isZip(url):
+            let refusal = ModelError.incompatibleWeights(
+                file: url.path, reason: "a .keras archive holds its own architecture and head; drop --arch / --classes")
+            if arch != nil { throw refusal }
             loaded = try KerasArchive.load(url)
-            if arch != nil || (classes != nil && classes != loaded.model.classes) {
-                throw ModelError.incompatibleWeights(
-                    file: url.path, reason: "a .keras archive holds its own architecture and head; drop --arch / --classes")
-            }
+            if let classes, classes != loaded.model.classes { throw refusal }
         case "h5", "hdf5", "keras":
             loaded = try KerasImport.load(url, arch: arch, classes: classes)
         default:

@@ -90,13 +90,15 @@ public enum KerasArchive {
     /// Keras' `naming.to_snake_case` of a class name: `DepthwiseConv2D` → `depthwise_conv2d`.
     static func snakeCase(_ name: String) -> String {
         var s = name.filter { $0.isLetter || $0.isNumber || $0 == "_" }
-        func replace(_ pattern: String) {
-            let regex = try! NSRegularExpression(pattern: pattern)
+        for regex in snakeCaseRules {
             s = regex.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: "$1_$2")
         }
-        replace("(.)([A-Z][a-z]+)")
-        replace("([a-z])([A-Z])")
         return s.lowercased()
+    }
+
+    /// Keras' two substitutions, compiled once (constant patterns: they cannot fail to compile).
+    nonisolated(unsafe) private static let snakeCaseRules = ["(.)([A-Z][a-z]+)", "([a-z])([A-Z])"].map {
+        try! NSRegularExpression(pattern: $0)
     }
 
     /// The names of a layer's variables in the order its build() creates them (what `vars/<i>` holds).
@@ -146,5 +148,4 @@ struct ArchiveWeightSource: KerasWeightSource {
         }
         return out
     }
-
 }

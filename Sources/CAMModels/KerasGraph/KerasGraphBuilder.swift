@@ -77,6 +77,7 @@ struct KerasGraphBuilder {
         }
         // Functional: run each layer call once all its inputs exist.
         var produced: [String: [[Int]]] = [:]
+        var nodeOffsets: [String: Int] = [:]
         let inputNames = Self.tensorRefs(config["input_layers"]).map(\.layer)
         guard inputNames.count == inputs.count else {
             throw KerasGraphError.badConfig(
@@ -97,30 +98,30 @@ struct KerasGraphBuilder {
             let calls = (layer["inbound_nodes"]?.arrayValue ?? []).map(Self.callRefs)
             pending.append((layer, name, calls))
             // Keras 2 counts a nested model's own construction as its node 0: its calls here are nodes 1, 2, ...
-            if kerasMajor == 2, Self.isNestedModel(layer), Self.hasOwnInput(layer) { produced[name] = [[]] }
+            if kerasMajor == 2, Self.isNestedModel(layer), Self.hasOwnInput(layer) { nodeOffsets[name] = 1 }
         }
         var progress = true
         while progress {
             progress = false
             for item in pending {
                 while true {
-                    let done = Self.callsDone(item.name, produced)
+                    let done = produced[item.name]?.count ?? 0
                     guard done < item.calls.count else { break }
                     let refs = item.calls[done]
-                    guard let sources = Self.resolve(refs, produced) else { break }
+                    guard let sources = Self.resolve(refs, produced, nodeOffsets) else { break }
                     let out = try call(item.entry, inputs: sources, callIndex: done, path: path)
                     produced[item.name, default: []].append(out)
                     progress = true
                 }
             }
         }
-        if let stuck = pending.first(where: { Self.callsDone($0.name, produced) < $0.calls.count }) {
-            let missing = stuck.calls[Self.callsDone(stuck.name, produced)].map(\.layer).filter { produced[$0] == nil }
+        if let stuck = pending.first(where: { (produced[$0.name]?.count ?? 0) < $0.calls.count }) {
+            let missing = stuck.calls[produced[stuck.name]?.count ?? 0].map(\.layer).filter { produced[$0] == nil }
             throw KerasGraphError.badConfig(
                 file: file, detail: "layer '\(stuck.name)' in \(describe(path)) takes \(missing.joined(separator: ", ")), which never runs")
         }
         let outputRefs = Self.tensorRefs(config["output_layers"])
-        guard let outputs = Self.resolve(outputRefs, produced), !outputs.isEmpty else {
+        guard let outputs = Self.resolve(outputRefs, produced, nodeOffsets), !outputs.isEmpty else {
             throw KerasGraphError.badConfig(file: file, detail: "the outputs of \(describe(path)) are not produced by its layers")
         }
         return outputs
@@ -253,16 +254,13 @@ struct KerasGraphBuilder {
         return nil
     }
 
-    /// How many calls of a layer have run (a Keras 2 nested model's placeholder node 0 not counted).
-    private static func callsDone(_ name: String, _ produced: [String: [[Int]]]) -> Int {
-        (produced[name]?.count ?? 0) - (produced[name]?.first?.isEmpty == true ? 1 : 0)
-    }
-
-    private static func resolve(_ refs: [TensorRef], _ produced: [String: [[Int]]]) -> [Int]? {
+    /// The nodes `refs` name; a reference's node index less the layer's offset is its call here.
+    private static func resolve(_ refs: [TensorRef], _ produced: [String: [[Int]]], _ nodeOffsets: [String: Int]) -> [Int]? {
         var out: [Int] = []
         for r in refs {
-            guard let calls = produced[r.layer], r.node < calls.count, r.tensor < calls[r.node].count else { return nil }
-            out.append(calls[r.node][r.tensor])
+            let call = r.node - (nodeOffsets[r.layer] ?? 0)
+            guard let calls = produced[r.layer], call >= 0, call < calls.count, r.tensor < calls[call].count else { return nil }
+            out.append(calls[call][r.tensor])
         }
         return out
     }

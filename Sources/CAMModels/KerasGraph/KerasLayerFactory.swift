@@ -57,6 +57,14 @@ enum KerasLayerFactory {
                 throw fail("data_format '\(format)' is not supported (channels_last)")
             }
         }
+        /// A config value that is a number or a list of numbers (per channel); nil when absent or null.
+        func numbers(_ key: String) throws -> [Double]? {
+            guard let v = cfg[key], v != .null else { return nil }
+            guard let list = v.numberValue.map({ [$0] }) ?? v.arrayValue?.compactMap(\.numberValue), !list.isEmpty else {
+                throw fail("bad \(key) \(v)")
+            }
+            return list
+        }
         let useBias = cfg["use_bias"]?.boolValue ?? true
         let name = ctx.className
         switch name {
@@ -120,25 +128,14 @@ enum KerasLayerFactory {
             if cfg["invert"]?.boolValue == true { throw fail("invert=True is not supported") }
             try checkChannelAxis(cfg["axis"], fail)
             // Mean and variance given to the constructor live in the config; adapted ones are weights.
-            func given(_ key: String) throws -> Tensor? {
-                guard let v = cfg[key], v != .null else { return nil }
-                guard let list = v.numberValue.map({ [$0] }) ?? v.arrayValue?.compactMap(\.numberValue), !list.isEmpty else {
-                    throw fail("bad \(key) \(v)")
-                }
-                return try Tensor(list.map { Float($0) }, shape: [list.count])
-            }
-            if let mean = try given("mean"), let variance = try given("variance") {
-                return NormalizationOp(mean: mean, variance: variance, count: nil, stored: false)
+            if let mean = try numbers("mean"), let variance = try numbers("variance") {
+                return NormalizationOp(
+                    mean: try Tensor(mean.map { Float($0) }, shape: [mean.count]),
+                    variance: try Tensor(variance.map { Float($0) }, shape: [variance.count]), count: nil, stored: false)
             }
             return NormalizationOp(mean: try weight("mean").flatten(), variance: try weight("variance").flatten(), count: w["count"])
         case "Rescaling":
-            func values(_ key: String, _ fallback: Double) throws -> [Double] {
-                guard let v = cfg[key] else { return [fallback] }
-                if let d = v.numberValue { return [d] }
-                if let list = v.arrayValue?.compactMap(\.numberValue), !list.isEmpty { return list }
-                throw fail("bad \(key) \(v)")
-            }
-            return RescalingOp(scale: try values("scale", 1), offset: try values("offset", 0))
+            return RescalingOp(scale: try numbers("scale") ?? [1], offset: try numbers("offset") ?? [0])
         case "Activation":
             return ActivationOp(try activation())
         case "ReLU":
