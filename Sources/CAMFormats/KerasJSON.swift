@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value, as Keras stores `model_config` and `training_config` in `.h5` files.
-public indirect enum KerasJSON: Sendable, Equatable, Decodable, CustomStringConvertible {
+public indirect enum KerasJSON: Sendable, Equatable, Codable, CustomStringConvertible {
     case null
     case bool(Bool)
     case number(Double)
@@ -24,7 +24,7 @@ public indirect enum KerasJSON: Sendable, Equatable, Decodable, CustomStringConv
             var array: [KerasJSON] = []
             while !items.isAtEnd { array.append(try items.decode(KerasJSON.self)) }
             self = .array(array)
-        } else if let members = try? decoder.container(keyedBy: Key.self) {
+        } else if let members = try? decoder.container(keyedBy: MemberKey.self) {
             var object: [String: KerasJSON] = [:]
             for key in members.allKeys { object[key.stringValue] = try members.decode(KerasJSON.self, forKey: key) }
             self = .object(object)
@@ -34,8 +34,23 @@ public indirect enum KerasJSON: Sendable, Equatable, Decodable, CustomStringConv
         }
     }
 
+    /// Writes the value back as JSON (a non-finite number, which JSON cannot hold, as the string
+    /// Python writes for it: `NaN`, `Infinity`, `-Infinity`).
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let b): try container.encode(b)
+        case .number(let n) where n.isFinite: try container.encode(n)
+        case .number(let n): try container.encode(n.isNaN ? "NaN" : n > 0 ? "Infinity" : "-Infinity")
+        case .string(let s): try container.encode(s)
+        case .array(let a): try container.encode(a)
+        case .object(let o): try container.encode(o)
+        }
+    }
+
     /// Any object member name.
-    private struct Key: CodingKey {
+    private struct MemberKey: CodingKey {
         let stringValue: String
         init(stringValue: String) { self.stringValue = stringValue }
         var intValue: Int? { nil }
@@ -115,5 +130,17 @@ public indirect enum KerasJSON: Sendable, Equatable, Decodable, CustomStringConv
         case .object(let o):
             return "{" + o.keys.sorted().map { "\"\($0)\": \(o[$0]!.description)" }.joined(separator: ", ") + "}"
         }
+    }
+}
+
+extension KerasJSON: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(arrayLiteral elements: KerasJSON...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, KerasJSON)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }

@@ -9,6 +9,8 @@ public struct ModelInfo: Codable, Sendable, Equatable {
     public var classNames: [String]
     public var preprocessing: Preprocessing
     public var inputSize: Int
+    /// A graph network's architecture (nil for ResNets).
+    public var graph: GraphArchitecture?
 
     public init(spec: ResNetSpec, classNames: [String]? = nil, preprocessing: Preprocessing, inputSize: Int) {
         self.spec = spec
@@ -18,8 +20,11 @@ public struct ModelInfo: Codable, Sendable, Equatable {
     }
 
     /// A graph network's info: `classes` outputs named `class_<i>` unless `classNames` are given.
-    public init(classes: Int, classNames: [String]? = nil, preprocessing: Preprocessing, inputSize: Int) {
+    public init(
+        classes: Int, classNames: [String]? = nil, preprocessing: Preprocessing, inputSize: Int, graph: GraphArchitecture? = nil
+    ) {
         self.spec = nil
+        self.graph = graph
         self.classNames = classNames ?? (0..<classes).map { "class_\($0)" }
         self.preprocessing = preprocessing
         self.inputSize = inputSize
@@ -107,11 +112,28 @@ public struct Checkpoint {
         }
     }
 
-    /// The model with these weights, in eval mode.
-    public func makeModel() throws -> ResNet {
-        let model = try ResNet(info.resnetSpec(file: "checkpoint"))
-        try model.loadStateDict(modelState, source: "checkpoint")
+    /// What a checkpoint stores for `model`: a ResNet's state dict, or a graph network's weights
+    /// in Keras' names and layout (`GraphNetwork.kerasState()`), which `makeModel` rebuilds it from.
+    public static func modelState(of model: any Network) throws -> [String: Tensor] {
+        if let graph = model as? GraphNetwork { return try graph.kerasState() }
+        return Dictionary(model.stateDict(), uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The model with these weights, in eval mode: a ResNet from `info.spec`, or a graph network
+    /// rebuilt from `info.graph`. `source` names the file in errors.
+    public func makeModel(source: String = "checkpoint") throws -> any Network {
+        let url = URL(fileURLWithPath: source)
+        if let graph = info.graph { return try KerasGraphImport.network(graph, state: modelState, file: url) }
+        let model = try ResNet(info.resnetSpec(file: source))
+        try model.loadStateDict(modelState, source: source)
         model.eval()
         return model
+    }
+
+    /// Copies these weights into `model`, which has this checkpoint's architecture (a run resuming).
+    public func restore(into model: any Network, source: String) throws {
+        guard info.graph != nil else { return try model.loadStateDict(modelState, source: source) }
+        let rebuilt = try makeModel(source: source)
+        try model.loadStateDict(Dictionary(rebuilt.stateDict(), uniquingKeysWith: { a, _ in a }), source: source)
     }
 }

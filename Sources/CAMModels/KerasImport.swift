@@ -41,7 +41,7 @@ public enum KerasImport {
 
     /// Whether a whole-model config is exactly a Keras ResNet with a GAP + dense head (what
     /// `ResNet` builds): ResNet layer names and only the layer classes a ResNet has.
-    static func isResNet(_ config: KerasModelConfig) -> Bool {
+    public static func isResNet(_ config: KerasModelConfig) -> Bool {
         let layers = config.allLayers
         let names = Set(layers.map(\.name))
         let classes: Set<String> = [

@@ -42,7 +42,7 @@ public enum ModelLoader {
         let file = try SafeTensors.read(contentsOf: url)
         if Checkpoint.isCheckpoint(file.metadata) {
             let checkpoint = try Checkpoint(file: file, source: url.path)
-            return LoadedModel(model: try checkpoint.makeModel(), info: checkpoint.info, source: url)
+            return LoadedModel(model: try checkpoint.makeModel(source: url.path), info: checkpoint.info, source: url)
         }
         var spec = try TorchvisionImport.inferSpec(file.tensors, file: url.path)
         if let arch {

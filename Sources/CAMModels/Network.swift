@@ -49,6 +49,8 @@ public protocol Network: Module {
     var lastFeatureLayer: String { get }
     /// The GAP + linear head, or nil when the network has none (then CAM is unavailable).
     var camHead: CAMHead? { get }
+    /// The linear layer of the GAP head (its child name and module): what a head-only fine-tune trains.
+    var classifierLayer: (name: String, module: any Module)? { get }
     /// Why CAM is unavailable, when `camHead` is nil.
     var camUnavailableReason: String? { get }
     /// Where the layer names come from: `keras` or `torchvision` (the web API's `layout`).

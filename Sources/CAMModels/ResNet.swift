@@ -57,6 +57,8 @@ public final class ResNet: Network {
     public var classes: Int { spec.classes }
     public var layout: String { spec.layout.rawValue }
     public var shapeConvention: ShapeConvention { spec.layout == .keras ? .keras : .torch }
+    public var classifierLayer: (name: String, module: any Module)? { (spec.headName, head) }
+
     public var camHead: CAMHead? {
         CAMHead(featureLayer: lastFeatureLayer, poolLayer: poolName, linearLayer: spec.headName, weight: head.weight)
     }

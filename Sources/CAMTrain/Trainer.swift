@@ -48,6 +48,8 @@ public struct TrainingInterrupted: Error, CustomStringConvertible {
 public enum TrainingError: Error, CustomStringConvertible {
     case classCountMismatch(model: Int, dataset: Int, source: String)
     case noData(String)
+    /// `--freeze-backbone` on a network without a GAP + dense head to train alone.
+    case noClassifier(String)
 
     public var description: String {
         switch self {
@@ -55,14 +57,17 @@ public enum TrainingError: Error, CustomStringConvertible {
             return "\(source) has a head of \(model) classes but the dataset has \(dataset) classes"
         case let .noData(what):
             return "no data: \(what)"
+        case let .noClassifier(reason):
+            return "--freeze-backbone trains the classifier alone, but \(reason)"
         }
     }
 }
 
-/// Fine-tunes a GAP classifier: train-mode BatchNorm while training, eval-mode validation, a
-/// checkpoint after every epoch (atomic) plus `best`, exact resume, Ctrl-C saves and exits.
+/// Fine-tunes a classifier (a ResNet or any graph network): batch norm and dropout in training
+/// mode while training, eval-mode validation, a checkpoint after every epoch (atomic) plus `best`,
+/// exact resume, Ctrl-C saves and exits.
 public final class Trainer {
-    public let model: ResNet
+    public let model: any Network
     public var info: ModelInfo
     public let config: TrainingConfig
     public let outputDirectory: URL
@@ -82,15 +87,16 @@ public final class Trainer {
     public var checkpointURL: URL { outputDirectory.appendingPathComponent("checkpoint.safetensors") }
     public var bestURL: URL { outputDirectory.appendingPathComponent("best.safetensors") }
 
-    public init(model: ResNet, info: ModelInfo, config: TrainingConfig, outputDirectory: URL) throws {
+    public init(model: any Network, info: ModelInfo, config: TrainingConfig, outputDirectory: URL) throws {
         self.model = model
         self.info = info
         self.config = config
         self.outputDirectory = outputDirectory
-        let trainable =
-            config.freezeBackbone
-            ? model.head.namedParameters().map { ("\(model.spec.headName).\($0.0)", $0.1) }
-            : model.namedParameters()
+        var trainable = model.namedParameters()
+        if config.freezeBackbone {
+            guard let head = model.classifierLayer else { throw TrainingError.noClassifier(model.camUnavailableDescription) }
+            trainable = head.module.namedParameters().map { ("\(head.name).\($0.0)", $0.1) }
+        }
         if config.freezeBackbone {
             let headNames = Set(trainable.map(\.0))
             for (name, p) in model.namedParameters() where !headNames.contains(name) { try p.requiringGrad(false) }
@@ -112,15 +118,15 @@ public final class Trainer {
     public func resume() throws -> Bool {
         guard FileManager.default.fileExists(atPath: checkpointURL.path) else { return false }
         let checkpoint = try Checkpoint.read(from: checkpointURL)
-        if checkpoint.info.classNames.count != model.spec.classes {
+        if checkpoint.info.classNames.count != model.classes {
             throw TrainingError.classCountMismatch(
-                model: checkpoint.info.classNames.count, dataset: model.spec.classes,
+                model: checkpoint.info.classNames.count, dataset: model.classes,
                 source: checkpointURL.path)
         }
-        guard checkpoint.info.spec == model.spec else {
+        guard checkpoint.info.spec == info.spec, checkpoint.info.graph == info.graph else {
             throw ModelError.incompatibleWeights(file: checkpointURL.path, reason: "checkpoint architecture differs from this run's")
         }
-        try model.loadStateDict(checkpoint.modelState, source: checkpointURL.path)
+        try checkpoint.restore(into: model, source: checkpointURL.path)
         try optimizer.loadStateDict(checkpoint.optimizerState)
         if let rng = checkpoint.rngState { try Runtime.setRNGState(rng) }
         epoch = Int(checkpoint.progress["epoch"] ?? "0") ?? 0
@@ -134,8 +140,8 @@ public final class Trainer {
 
     /// Trains until `config.epochs`, continuing from wherever `resume()` left off.
     public func fit(_ data: TrainingData) throws {
-        guard data.classNames.count == model.spec.classes else {
-            throw TrainingError.classCountMismatch(model: model.spec.classes, dataset: data.classNames.count, source: "the model")
+        guard data.classNames.count == model.classes else {
+            throw TrainingError.classCountMismatch(model: model.classes, dataset: data.classNames.count, source: "the model")
         }
         let batches = data.trainBatchCount(batchSize: config.batchSize)
         guard batches > 0 else { throw TrainingError.noData("the training split is empty") }
@@ -190,7 +196,7 @@ public final class Trainer {
         model.eval()
         defer { setTrainingMode() }
         var loss = 0.0, top1 = 0.0, top5 = 0.0, count = 0.0
-        let k = min(5, model.spec.classes)
+        let k = min(5, model.classes)
         try withInferenceMode {
             let iterator = try data.validationBatches(batchSize: config.batchSize)
             while let next = iterator.next() {
@@ -215,7 +221,7 @@ public final class Trainer {
         model.train()
         if config.freezeBackbone {
             model.eval()
-            model.head.train()
+            model.classifierLayer?.module.train()
         }
     }
 
@@ -231,7 +237,7 @@ public final class Trainer {
     }
 
     private func saveCheckpoint(to url: URL) throws {
-        let state = Dictionary(model.stateDict(), uniquingKeysWith: { a, _ in a })
+        let state = try Checkpoint.modelState(of: model)
         let historyJSON = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
         let checkpoint = Checkpoint(
             info: info, modelState: state, optimizerState: try optimizer.stateDict(), rngState: try Runtime.rngState(),
@@ -258,6 +264,7 @@ extension TrainingError: UserFacingError {
         switch self {
         case .classCountMismatch: "class_count_mismatch"
         case .noData: "no_data"
+        case .noClassifier: "no_classifier"
         }
     }
 }

@@ -12,18 +12,21 @@ public struct TrainingRun {
         public var validationDataset: String?
         public var arch: String
         public var pretrained: String?
+        /// The head's class count when given (`--classes`); it must be the dataset's.
+        public var classes: Int?
         public var preprocessing: Preprocessing
         public var config: TrainingConfig
         public var outputDirectory: String
 
         public init(
-            dataset: String, validationDataset: String?, arch: String, pretrained: String?,
+            dataset: String, validationDataset: String?, arch: String, pretrained: String?, classes: Int? = nil,
             preprocessing: Preprocessing, config: TrainingConfig, outputDirectory: String
         ) {
             self.dataset = dataset
             self.validationDataset = validationDataset
             self.arch = arch
             self.pretrained = pretrained
+            self.classes = classes
             self.preprocessing = preprocessing
             self.config = config
             self.outputDirectory = outputDirectory
@@ -58,10 +61,14 @@ public struct TrainingRun {
         let data = try LoaderTrainingData.make(
             spec: DatasetSpec.parse(s.dataset), validationSpec: s.validationDataset.map(DatasetSpec.parse),
             config: s.config, preprocessing: s.preprocessing, workers: workers)
-        let spec = try ResNetSpec.named(s.arch, classes: data.classNames.count)
-        let model = try ResNet(spec)
-        if let pretrained = s.pretrained, !isResume { try Pretrained.load(URL(fileURLWithPath: pretrained), into: model) }
-        let info = ModelInfo(spec: spec, classNames: data.classNames, preprocessing: s.preprocessing, inputSize: s.config.imageSize)
+        if let classes = s.classes, classes != data.classNames.count {
+            throw TrainingError.classCountMismatch(model: classes, dataset: data.classNames.count, source: "--classes")
+        }
+        // A resumed run rebuilds the same network; its weights then come from the checkpoint.
+        var (model, info) = try Pretrained.network(
+            arch: s.arch, pretrained: s.pretrained.map { URL(fileURLWithPath: $0) }, classes: data.classNames.count,
+            preprocessing: s.preprocessing, inputSize: s.config.imageSize)
+        info.classNames = data.classNames
         let trainer = try Trainer(model: model, info: info, config: s.config, outputDirectory: out)
         trainer.progress = ConsoleTrainingProgress()
         trainer.shouldStop = shouldStop

@@ -22,11 +22,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Validation data (default: the same source's 'test' split).")
     var valDataset: String?
 
-    @Option(help: "Architecture (\(ResNetSpec.knownArchitectures.joined(separator: ", "))).")
+    @Option(
+        help: "ResNet architecture (\(ResNetSpec.knownArchitectures.joined(separator: ", "))); a whole-model --pretrained brings its own.")
     var arch: String = "keras-resnet50"
 
-    @Option(help: "Starting weights: Keras ImageNet notop .h5, torchvision .safetensors or a CAMKit checkpoint (head excluded).")
+    @Option(
+        help: ArgumentHelp(
+            "Starting point: any whole Keras model (.h5, .keras) or CAMKit checkpoint, trained as it is (its head resized, or GAP + Dense added when it has none); or backbone weights for --arch: Keras ImageNet notop .h5, torchvision .safetensors (head excluded).",
+            valueName: "file"))
     var pretrained: String?
+
+    @Option(help: "Classes of the head (default: the dataset's; must equal them).")
+    var classes: Int?
 
     @Option var epochs: Int = 15
     @Option var batchSize: Int = 16
@@ -58,6 +65,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if resume == nil && (dataset == nil || out == nil) { throw ValidationError("give --dataset and --out, or --resume DIR") }
+        if let classes, classes < 1 { throw ValidationError("--classes must be at least 1, got \(classes)") }
         try ThreadLimits.checkWorkers(workers)
     }
 
@@ -105,7 +113,7 @@ struct TrainCommand: ParsableCommand {
         config.augment = augment
         config.seed = seed
         return TrainingRun.Settings(
-            dataset: dataset, validationDataset: valDataset, arch: arch, pretrained: pretrained,
+            dataset: dataset, validationDataset: valDataset, arch: arch, pretrained: pretrained, classes: classes,
             preprocessing: preprocess, config: config, outputDirectory: out)
     }
 }

@@ -47,6 +47,10 @@ public final class GraphNetwork: Network {
     public private(set) var camUnavailableReason: String?
     /// Nested models by name, with the layers inside them (for their summary rows).
     public let groups: [String: [String]]
+    /// The configuration the network was built from (checkpoints store it to rebuild the network).
+    public internal(set) var architecture: GraphArchitecture?
+    /// Op (child) name → the layer's path in `architecture`, under which a checkpoint stores its weights.
+    var sourcePaths: [String: String] = [:]
 
     private let ops: [(String, any GraphOp)]
     private let consumers: [[Int]]
@@ -61,9 +65,11 @@ public final class GraphNetwork: Network {
     ///   - nodes: layer calls in topological order; node 0 is the input.
     ///   - probeSize: a square input size at which the layers' output shapes are found once (for
     ///     `lastFeatureLayer`).
+    ///   - headless: accept an output that is not [N, classes] (a backbone, to be given a head
+    ///     before training); `classes` is then 0.
     public init(
         nodes: [GraphNode], output: Int, layout: String = "keras", shapeConvention: ShapeConvention = .keras,
-        groups: [String: [String]] = [:], probeSize: Int
+        groups: [String: [String]] = [:], probeSize: Int, headless: Bool = false
     ) throws {
         guard !nodes.isEmpty, nodes[0].op == nil, nodes.indices.contains(output) else {
             throw GraphError.malformed("the first node must be the input and the output must be a node")
@@ -108,10 +114,13 @@ public final class GraphNetwork: Network {
         // Shapes at the probe size decide the default layer (and the classes without a dense head).
         let shapes = try layerShapes(inputSize: probeSize)
         if found.classes == nil {
-            guard let s = shapes.first(where: { $0.name == nodes[output].name })?.shape, s.count == 2 else {
-                throw GraphError.shape(kind: nodes[output].op?.kind ?? "input", detail: "the output '\(nodes[output].name)' is not [N, classes]")
+            if let s = shapes.first(where: { $0.name == nodes[output].name })?.shape, s.count == 2 {
+                classes = s[1]
+            } else if !headless {
+                throw GraphError.shape(
+                    kind: nodes[output].op?.kind ?? "input",
+                    detail: "the output '\(nodes[output].name)' is not [N, classes] (a backbone: `camkit train --pretrained` adds a head)")
             }
-            classes = s[1]
         }
         lastFeatureLayer = try GraphNetwork.defaultLayer(
             nodes, output: output, consumers: consumers, shapes: shapes, head: head, classes: classes)
@@ -127,6 +136,10 @@ public final class GraphNetwork: Network {
     }
 
     public var layerNames: [String] { nodes.map(\.name) }
+
+    public var classifierLayer: (name: String, module: any Module)? {
+        head.map { (nodes[$0.linear].layer, $0.op as any Module) }
+    }
 
     public func parameterCounts(ofLayer name: String) -> (trainable: Int, nonTrainable: Int) {
         let layers = groups[name] ?? [name]

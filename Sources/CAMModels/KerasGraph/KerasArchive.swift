@@ -24,8 +24,8 @@ public enum KerasArchive {
         return (try? handle.read(upToCount: 4)) == Data([0x50, 0x4B, 0x03, 0x04])
     }
 
-    /// The model in the archive at `url`, in eval mode.
-    public static func load(_ url: URL) throws -> LoadedModel {
+    /// The model in the archive at `url`, in eval mode (`headless`: see `GraphNetwork.init`).
+    public static func load(_ url: URL, headless: Bool = false) throws -> LoadedModel {
         let file = url.path
         func damaged(_ detail: String) -> KerasGraphError {
             .badConfig(file: file, detail: "not a readable .keras archive (a zip of config.json and model.weights.h5): \(detail)")
@@ -56,7 +56,7 @@ public enum KerasArchive {
         do { h5 = try HDF5File(readingFrom: weightsURL) } catch { throw damaged("model.weights.h5 is not HDF5 (\(error))") }
         defer { h5.close() }
         let source = ArchiveWeightSource(file: file, h5: h5, groups: groupPaths(config.raw))
-        return try KerasGraphImport.build(config: config, file: url, kerasMajor: 3, source: source)
+        return try KerasGraphImport.build(config: config, file: url, kerasMajor: 3, source: source, headless: headless)
     }
 
     /// Each layer's group in model.weights.h5, keyed by nesting path + layer name (`outer/inner`).

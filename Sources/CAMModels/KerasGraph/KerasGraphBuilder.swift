@@ -20,6 +20,8 @@ struct KerasGraphBuilder {
     private(set) var nodes: [GraphNode] = [GraphNode(name: "input", layer: "input", op: nil, inputs: [])]
     /// Nested model name → the ops' names inside it.
     private(set) var groups: [String: [String]] = [:]
+    /// Op (child) name → the layer's path in the config (`nested/name`), where its weights are found.
+    private(set) var sourcePaths: [String: String] = [:]
     private var used: Set<String> = []
     /// Ops by nesting path + layer name, with their child names (shared layers reuse them).
     private var ops: [String: (op: any GraphOp, name: String)] = [:]
@@ -157,6 +159,7 @@ struct KerasGraphBuilder {
                     config, weights: weights, .init(file: file, layer: qualified, className: className, kerasMajor: kerasMajor))
             childName = unique(name, path: path)
             ops[key] = (op, childName)
+            sourcePaths[childName] = qualified
             for g in openGroups { groups[g, default: []].append(childName) }
         }
         let tapName = callIndex == 0 && !used.contains(childName) ? childName : unique("\(childName)#\(callIndex)", path: [])
