@@ -96,8 +96,6 @@ public final class Trainer {
         if config.freezeBackbone {
             guard let head = model.classifierLayer else { throw TrainingError.noClassifier(model.camUnavailableDescription) }
             trainable = head.module.namedParameters().map { ("\(head.name).\($0.0)", $0.1) }
-        }
-        if config.freezeBackbone {
             let headNames = Set(trainable.map(\.0))
             for (name, p) in model.namedParameters() where !headNames.contains(name) { try p.requiringGrad(false) }
         }

@@ -65,9 +65,11 @@ public struct TrainingRun {
             throw TrainingError.classCountMismatch(model: classes, dataset: data.classNames.count, source: "--classes")
         }
         // A resumed run rebuilds the same network; its weights then come from the checkpoint.
-        var (model, info) = try Pretrained.network(
+        let network = try Pretrained.network(
             arch: s.arch, pretrained: s.pretrained.map { URL(fileURLWithPath: $0) }, classes: data.classNames.count,
             preprocessing: s.preprocessing, inputSize: s.config.imageSize)
+        let model = network.model
+        var info = network.info
         info.classNames = data.classNames
         let trainer = try Trainer(model: model, info: info, config: s.config, outputDirectory: out)
         trainer.progress = ConsoleTrainingProgress()

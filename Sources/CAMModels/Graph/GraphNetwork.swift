@@ -47,6 +47,8 @@ public final class GraphNetwork: Network {
     public private(set) var camUnavailableReason: String?
     /// Nested models by name, with the layers inside them (for their summary rows).
     public let groups: [String: [String]]
+    /// The square input size at which the layer shapes were probed (the model's own, else 224).
+    public let probeSize: Int
     /// The configuration the network was built from (checkpoints store it to rebuild the network).
     public internal(set) var architecture: GraphArchitecture?
     /// Op (child) name → the layer's path in `architecture`, under which a checkpoint stores its weights.
@@ -89,6 +91,7 @@ public final class GraphNetwork: Network {
         self.layout = layout
         self.shapeConvention = shapeConvention
         self.groups = groups
+        self.probeSize = probeSize
         self.ops = ops
         self.consumers = consumers
         let last = nodes[output].op

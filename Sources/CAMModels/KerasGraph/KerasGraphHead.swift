@@ -30,7 +30,7 @@ extension KerasGraphImport {
             state = state.filter { !$0.key.hasPrefix(path + "/") }
             try freshDense(into: &state, path: path, inputs: dense.weight.shape[1], classes: classes, bias: dense.bias != nil)
         } else {
-            let shapes = try network.layerShapes(inputSize: 64)
+            let shapes = try network.layerShapes(inputSize: network.probeSize)
             guard let shape = shapes.first(where: { $0.name == nodes[logits].name })?.shape else { throw refuse("its output has no shape") }
             switch shape.count {
             case 4:

@@ -14,7 +14,7 @@ extension GraphNetwork {
                 guard let op = module as? any GraphOp else { continue }
                 let path = sourcePaths[name] ?? name
                 for (weight, value) in try KerasGraphState.weights(of: op, kerasMajor: architecture?.kerasMajor ?? 3) {
-                    out["\(path)/\(weight)"] = try value.clone().contiguous()
+                    out["\(path)/\(weight)"] = try value.isContiguous ? value.clone() : value.contiguous()
                 }
             }
             return out
