@@ -43,7 +43,11 @@ demo: build
 
 ## CAMKit vs pytorch-grad-cam, torchcam and PyTorch on this machine (a quiet one): prints the
 ## table of times and ratios, writes Benchmarks/RESULTS.md. Sets up tools/.venv from PyPI
-## (tools/requirements-gradcam.txt).
+## (tools/requirements-gradcam.txt). Then CAMKit vs TensorFlow/Keras on keras.applications
+## MobileNetV2 and EfficientNetB0 (Benchmarks/keras_peers.py): writes Benchmarks/RESULTS-keras.md,
+## sets up tools/.venv-tf (tools/requirements-tensorflow.txt) unless CAMKIT_TF_PYTHON names an
+## interpreter with TensorFlow; CAMKIT_BENCH_KERAS=0 skips these rows, CAMKIT_BENCH_KERAS=only runs
+## them alone.
 bench: deps
 	@dpkg-query -W -f='$${Status}' python3-venv 2>/dev/null | grep -q "ok installed" || \
 	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-venv; }

@@ -6,11 +6,17 @@
 # camkit-bench against it (.build-torch2) and adds its rows beside the Debian build's.
 # Python side: tools/.venv, created from tools/requirements-gradcam.txt (pinned torch, torchvision,
 # grad-cam, torchcam, opencv-python-headless, safetensors, pillow) when it lacks one of them.
+# Then CAMKit vs TensorFlow on Keras graph models (MobileNetV2, EfficientNetB0: Benchmarks/keras_peers.py,
+# writes Benchmarks/RESULTS-keras.md) in tools/.venv-tf, created from tools/requirements-tensorflow.txt
+# when it lacks TensorFlow, Keras, h5py or safetensors; CAMKIT_TF_PYTHON names another interpreter
+# with those instead (nothing is installed then). CAMKIT_BENCH_KERAS=0 skips the Keras rows,
+# CAMKIT_BENCH_KERAS=only runs them alone (no PyTorch peers, no tools/.venv).
 # Usage: Benchmarks/bench.sh [--threads N] [--iters N] [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+keras=${CAMKIT_BENCH_KERAS:-1}
 venv=tools/.venv
-if ! "$venv/bin/python" -c "import torch, torchvision, pytorch_grad_cam, torchcam, cv2, safetensors, PIL" 2>/dev/null; then
+if [ "$keras" != only ] && ! "$venv/bin/python" -c "import torch, torchvision, pytorch_grad_cam, torchcam, cv2, safetensors, PIL" 2>/dev/null; then
   echo "setting up $venv from tools/requirements-gradcam.txt (torch, torchvision, grad-cam, torchcam, opencv, safetensors from PyPI)"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q -r tools/requirements-gradcam.txt
@@ -25,5 +31,16 @@ fi
 env -u CAMKIT_LIBTORCH swift build -c release --product camkit-bench
 env -u CAMKIT_LIBTORCH swift build -c release --product camkit
 mkdir -p Benchmarks/.work
-cc -O3 -funroll-loops -fopenmp Benchmarks/peak/fma_peak.c -o Benchmarks/.work/fma_peak
-"$venv/bin/python" Benchmarks/peers.py run "${other[@]}" "$@"
+if [ "$keras" != only ]; then
+  cc -O3 -funroll-loops -fopenmp Benchmarks/peak/fma_peak.c -o Benchmarks/.work/fma_peak
+  "$venv/bin/python" Benchmarks/peers.py run "${other[@]}" "$@"
+fi
+if [ "$keras" != 0 ]; then
+  tf_python=${CAMKIT_TF_PYTHON:-tools/.venv-tf/bin/python}
+  if [ -z "${CAMKIT_TF_PYTHON:-}" ] && ! "$tf_python" -c "import tensorflow, keras, h5py, safetensors" 2>/dev/null; then
+    echo "setting up tools/.venv-tf from tools/requirements-tensorflow.txt (tensorflow-cpu, keras, h5py, safetensors from PyPI)"
+    python3 -m venv tools/.venv-tf
+    tools/.venv-tf/bin/pip install -q -r tools/requirements-tensorflow.txt
+  fi
+  "$tf_python" Benchmarks/keras_peers.py run "$@"
+fi

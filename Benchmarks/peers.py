@@ -463,6 +463,8 @@ def report(rows, peak, forward16, threads):
         "so no extra call); torchcam: one GradCAM extractor over the three layers plus a CAM extractor in the same forward.",
         "- CAMKit runs eval passes with batch norm folded into the convolutions, batches of 2+ channels-last, and keeps freed memory "
         "(mallopt); the peers run as their users run them (PyTorch eager, glibc's allocator).",
+        "- Keras graph models (MobileNetV2, EfficientNetB0) against TensorFlow: [RESULTS-keras.md](RESULTS-keras.md) "
+        "(Benchmarks/keras_peers.py, the next step of `make bench`).",
     ]
     text = "\n".join(lines) + "\n"
     (ROOT / "Benchmarks" / "RESULTS.md").write_text(text)
