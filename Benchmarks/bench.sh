@@ -10,7 +10,9 @@
 # writes Benchmarks/RESULTS-keras.md) in tools/.venv-tf, created from tools/requirements-tensorflow.txt
 # when it lacks TensorFlow, Keras, h5py or safetensors; CAMKIT_TF_PYTHON names another interpreter
 # with those instead (nothing is installed then). CAMKIT_BENCH_KERAS=0 skips the Keras rows,
-# CAMKIT_BENCH_KERAS=only runs them alone (no PyTorch peers, no tools/.venv).
+# CAMKIT_BENCH_KERAS=only runs them alone (no PyTorch peers, no tools/.venv). CAMKIT_BASELINE_REV=<rev>
+# builds camkit-bench at that commit (a git worktree in .build-baseline) and times its ResNet50 rows
+# beside this build's in the Keras step: a regression check in one run.
 # Usage: Benchmarks/bench.sh [--threads N] [--iters N] [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,5 +44,13 @@ if [ "$keras" != 0 ]; then
     python3 -m venv tools/.venv-tf
     tools/.venv-tf/bin/pip install -q -r tools/requirements-tensorflow.txt
   fi
-  "$tf_python" Benchmarks/keras_peers.py run "$@"
+  baseline=()
+  if [ -n "${CAMKIT_BASELINE_REV:-}" ]; then
+    rev=$(git rev-parse --short "$CAMKIT_BASELINE_REV")
+    [ -d .build-baseline/src ] || git worktree add --detach .build-baseline/src "$rev"
+    git -C .build-baseline/src checkout -q --detach "$rev"
+    (cd .build-baseline/src && env -u CAMKIT_LIBTORCH swift build -c release --product camkit-bench)
+    baseline=(--baseline .build-baseline/src/.build/release/camkit-bench --baseline-name "at $rev")
+  fi
+  "$tf_python" Benchmarks/keras_peers.py run "${baseline[@]}" "$@"
 fi

@@ -39,7 +39,10 @@ CAMKit and transposed to NHWC for TensorFlow. TensorFlow threads: intra-op = --t
 1, set before any op (CAMKit: --threads for libtorch's intra-op pool).
 
 It also times CAMKit alone on the seeded ResNet50 of `camkit-bench --arch resnet50` (forward and
-CAM + Grad-CAM at layer4/3/2, batch 16), so that its rows can be compared with Benchmarks/RESULTS.md.
+CAM + Grad-CAM at layer4/3/2, batch 16), so that its rows can be compared with Benchmarks/RESULTS.md;
+with --baseline BENCH (a camkit-bench built from an earlier commit; bench.sh builds one from
+CAMKIT_BASELINE_REV) those two rows alternate with the baseline's, so that the same run shows whether
+they regressed.
 
 Writes Benchmarks/RESULTS-keras.md (the table, the machine, the load average before and after,
 versions, notes) and Benchmarks/.work/keras-results.json (every raw number).
@@ -248,8 +251,8 @@ def peer(row, name, threads, iters, batch):
 # ---------------------------------------------------------------- the run
 
 
-def camkit(args):
-    out = subprocess.run([str(BENCH)] + args, check=True, capture_output=True, text=True).stdout
+def camkit(args, bench=BENCH):
+    out = subprocess.run([str(bench)] + args, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])["median_ms"]
 
 
@@ -327,6 +330,8 @@ def main():
     p.add_argument("--iters", type=int, default=5)
     p.add_argument("--batch", type=int, default=BATCH)
     p.add_argument("--quick", action="store_true", help="2 iterations, no per-layer rows (a smoke run)")
+    p.add_argument("--baseline", help="run: a camkit-bench built from another commit; its ResNet50 rows beside this one's")
+    p.add_argument("--baseline-name", help="run: how the table names the baseline (default: its path)")
     a = p.parse_args()
     if a.what == "prepare":
         return prepare(a.threads)
@@ -376,9 +381,21 @@ def main():
     row_load = ForeignLoad()
     reference = {}
     resnet = ["--arch", "resnet50", "--threads", str(t), "--batch", str(BATCH), "--iters", str(it)]
-    reference["ResNet50 forward, batch 16"] = camkit(["forward"] + resnet)
-    reference["ResNet50 CAM + Grad-CAM at layer4/3/2, batch 16"] = camkit(
-        ["explain", "--methods", "cam,gradcam", "--layers", "layer4,layer3,layer2"] + resnet)
+    baseline = {}
+    resnet_rows = {"ResNet50 forward, batch 16": ["forward"] + resnet,
+                   "ResNet50 CAM + Grad-CAM at layer4/3/2, batch 16":
+                       ["explain", "--methods", "cam,gradcam", "--layers", "layer4,layer3,layer2"] + resnet}
+    for name, args in resnet_rows.items():
+        if a.baseline:
+            # Alternating this build and the baseline twice, the lower median of each: drift and a
+            # stray process hit both sides alike.
+            ours, theirs = [], []
+            for _ in range(2):
+                ours.append(camkit(args))
+                theirs.append(camkit(args, a.baseline))
+            reference[name], baseline[name] = min(ours), min(theirs)
+        else:
+            reference[name] = camkit(args)
     reference_foreign = row_load.cores()
     for k, v in reference.items():
         print(f"{k:<52} CAMKit {v:8.1f} ms", flush=True)
@@ -387,15 +404,16 @@ def main():
         "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)), "machine": machine(), "cores": os.cpu_count(),
         "threads": t, "iters": it, "batch": BATCH, "load_before": load_before, "load_after": load_after,
         "foreign_cores": whole.cores(), "reference_foreign_cores": reference_foreign,
+        "baseline": a.baseline_name or a.baseline,
         "libtorch": libtorch_version(), "commit": commit(), **versions,
     }
     (WORK / "keras-results.json").write_text(json.dumps(
         {"meta": meta, "rows": [{"row": n, "camkit_ms": c, "peers_ms": p, "foreign_cores": f} for n, c, p, f in rows],
-         "camkit_only_ms": reference}, indent=2) + "\n")
-    report(rows, reference, meta)
+         "camkit_only_ms": reference, "baseline_ms": baseline}, indent=2) + "\n")
+    report(rows, reference, baseline, meta)
 
 
-def report(rows, reference, meta):
+def report(rows, reference, baseline, meta):
     lb, la = meta["load_before"], meta["load_after"]
     disturbed = [name for name, _, _, foreign in rows if foreign > FOREIGN_CORES]
     if meta["reference_foreign_cores"] > FOREIGN_CORES:
@@ -439,9 +457,12 @@ def report(rows, reference, meta):
         + (f"; busy: other processes used {meta['reference_foreign_cores']:.2f} cores"
            if meta["reference_foreign_cores"] > FOREIGN_CORES else "") + "):",
         "",
-        "| row | CAMKit |",
-        "|---|---:|",
-    ] + [f"| {k} | {v:.1f} ms |" for k, v in reference.items()] + [
+    ] + (["| row | CAMKit |", "|---|---:|"] + [f"| {k} | {v:.1f} ms |" for k, v in reference.items()]
+         if not baseline else
+         [f"| row | CAMKit | CAMKit {meta['baseline']} | baseline / this |", "|---|---:|---:|---:|"]
+         + [f"| {k} | {v:.1f} ms | {baseline[k]:.1f} ms | **{baseline[k] / v:.2f}x** |" for k, v in reference.items()]
+         + ["", "Both builds alternate twice on the same inputs; each cell is the lower of its two medians. "
+            "baseline / this >= 1 means this build is not slower."]) + [
         "",
         "- peer / CAMKit > 1 means CAMKit is faster. Goal (issue #15): >= 3x for the explanation against the "
         "tutorial, >= 1x for the forward.",
