@@ -90,6 +90,8 @@ public enum ExplainError: Error, CustomStringConvertible, Sendable {
     case invalidRequest(String)
     /// The layer's output has no spatial map (`fc`, `avgpool`): there is nothing to draw.
     case notSpatial(layer: String, shape: [Int])
+    /// The model's output holds NaN or infinite scores for these images (0-based, in the batch).
+    case nonFiniteLogits(images: [Int])
 
     public var description: String {
         switch self {
@@ -106,12 +108,19 @@ public enum ExplainError: Error, CustomStringConvertible, Sendable {
             return reason
         case let .notSpatial(layer, shape):
             return "layer '\(layer)' outputs \(shape), not a [N, C, h, w] feature map: class activation maps need a convolutional layer"
+        case let .nonFiniteLogits(images):
+            let which = images.map { "\($0 + 1)" }.joined(separator: ", ")
+            return
+                "the model's output holds NaN or infinite scores (image \(which) of the batch): its weights or its input are broken, so there are no classes or maps to explain"
         }
     }
 }
 
 extension ExplainError: UserFacingError {
-    public var errorKind: ErrorKind { .badInput }
+    public var errorKind: ErrorKind {
+        if case .nonFiniteLogits = self { return .unprocessable }
+        return .badInput
+    }
     public var errorCode: String {
         switch self {
         case .unknownMethod: "unknown_method"
@@ -120,6 +129,7 @@ extension ExplainError: UserFacingError {
         case .camUnavailable: "cam_unavailable"
         case .invalidRequest: "bad_parameter"
         case .notSpatial: "layer_not_spatial"
+        case .nonFiniteLogits: "non_finite_output"
         }
     }
     public var validValues: [String]? {

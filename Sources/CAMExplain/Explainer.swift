@@ -112,6 +112,7 @@ public final class Explainer {
         let earliest = valid.first { needsBackward.contains($0) }
         let taps = Array(Set(layers))
         let (logits, activations) = try forward(batch, taps: taps, gradientsFrom: earliest)
+        try Self.requireFinite(logits)
         if let flat = layers.first(where: { activations[$0]!.rank != 4 }) {
             throw ExplainError.notSpatial(layer: flat, shape: activations[flat]!.shape)
         }
@@ -159,6 +160,7 @@ public final class Explainer {
         let head = try camHead()
         return try withInferenceMode {
             let out = try model.forward(batch, tapping: [head.featureLayer], gradientsFrom: nil)
+            try Self.requireFinite(out.logits)
             let a = out.activations[head.featureLayer]!
             let s = a.shape
             let maps = try head.weight.matmul(a.reshape([s[0], s[1], s[2] * s[3]]))
@@ -167,6 +169,17 @@ public final class Explainer {
     }
 
     // MARK: internals
+
+    /// Throws `ExplainError.nonFiniteLogits` when any image's scores hold NaN or infinity: no class,
+    /// map or JSON number made from them would mean anything.
+    static func requireFinite(_ logits: Tensor) throws {
+        let scores = try logits.detach().to(.float32).scalars(as: Float.self)
+        let perImage = Swift.max(1, logits.shape.dropFirst().reduce(1, *))
+        let broken = stride(from: 0, to: scores.count, by: perImage).enumerated().compactMap { image, start in
+            scores[start..<Swift.min(start + perImage, scores.count)].allSatisfy(\.isFinite) ? nil : image
+        }
+        if !broken.isEmpty { throw ExplainError.nonFiniteLogits(images: broken) }
+    }
 
     /// The GAP + linear head, or the error saying why CAM is unavailable.
     private func camHead() throws -> CAMHead {

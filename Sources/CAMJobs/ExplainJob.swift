@@ -87,32 +87,34 @@ public enum ExplainJob {
         let explainer = Explainer(model: loaded.model)
         let info = loaded.info
         var entries: [ExplainReport.ImageEntry] = []
-        for start in stride(from: 0, to: images.count, by: max(1, options.batchSize)) {
-            let range = start..<min(start + options.batchSize, images.count)
-            let batch = try info.batch(decoded[range])
-            let targets: TargetSelection = options.classes.map { .classes($0) } ?? .predicted
-            let explanation = try explainer.explain(
-                batch, methods: options.methods, layers: options.layers,
-                targets: targets, score: options.score, camOnlyAtLastLayer: true)
-            skipped = explanation.skipped
-            for (local, index) in range.enumerated() {
-                let files = try writeMaps(
-                    explanation, local: local, image: decoded[index], url: names[index],
-                    options: options, to: outputDirectory)
-                entries.append(
-                    ExplainReport.ImageEntry(
-                        image: images[index].path, width: decoded[index].width, height: decoded[index].height,
-                        top5: try explanation.topClasses(image: local, names: info.classNames), files: files))
+        return try WrittenFiles.takingBack { written in
+            for start in stride(from: 0, to: images.count, by: max(1, options.batchSize)) {
+                let range = start..<min(start + options.batchSize, images.count)
+                let batch = try info.batch(decoded[range])
+                let targets: TargetSelection = options.classes.map { .classes($0) } ?? .predicted
+                let explanation = try explainer.explain(
+                    batch, methods: options.methods, layers: options.layers,
+                    targets: targets, score: options.score, camOnlyAtLastLayer: true)
+                skipped = explanation.skipped
+                for (local, index) in range.enumerated() {
+                    let files = try writeMaps(
+                        explanation, local: local, image: decoded[index], url: names[index],
+                        options: options, to: outputDirectory, written: &written)
+                    entries.append(
+                        ExplainReport.ImageEntry(
+                            image: images[index].path, width: decoded[index].width, height: decoded[index].height,
+                            top5: try explanation.topClasses(image: local, names: info.classNames), files: files))
+                }
             }
+            let report = ExplainReport(
+                model: loaded.source.path, methods: options.methods.map(\.rawValue), layers: options.layers,
+                score: options.score.rawValue, normalize: options.normalization.rawValue, images: entries,
+                skipped: skipped)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try AtomicFile.write(encoder.encode(report), to: outputDirectory.appendingPathComponent("explain.json"))
+            return report
         }
-        let report = ExplainReport(
-            model: loaded.source.path, methods: options.methods.map(\.rawValue), layers: options.layers,
-            score: options.score.rawValue, normalize: options.normalization.rawValue, images: entries,
-            skipped: skipped)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(encoder.encode(report), to: outputDirectory.appendingPathComponent("explain.json"))
-        return report
     }
 
     /// A raw map at image size `size` (height, width), not clamped: what `writeImageMaps` saves
@@ -132,7 +134,7 @@ public enum ExplainJob {
     }
 
     private static func writeMaps(
-        _ e: Explanation, local: Int, image: Image, url: URL, options: ExplainOptions, to dir: URL
+        _ e: Explanation, local: Int, image: Image, url: URL, options: ExplainOptions, to dir: URL, written: inout WrittenFiles
     ) throws -> [String] {
         var files: [String] = []
         for map in e.maps where map.image == local {
@@ -140,15 +142,18 @@ public enum ExplainJob {
             let display = try MapRendering.display(full)
             let png = fileName(image: url, method: map.method, layer: map.layer, classIndex: map.classIndex, ext: "png")
             try overlay(display, on: image, options: options).write(to: dir.appendingPathComponent(png), format: .png)
+            written.add(dir.appendingPathComponent(png))
             files.append(png)
             if options.writeRaw {
                 let npy = fileName(image: url, method: map.method, layer: map.layer, classIndex: map.classIndex, ext: "npy")
                 try FloatMap(tensor: map.raw).writeNPY(to: dir.appendingPathComponent(npy))
+                written.add(dir.appendingPathComponent(npy))
                 files.append(npy)
             }
             if options.writeImageMaps {
                 let npy = fileName(image: url, method: map.method, layer: map.layer, classIndex: map.classIndex, ext: "map.npy")
                 try FloatMap(tensor: full).writeNPY(to: dir.appendingPathComponent(npy))
+                written.add(dir.appendingPathComponent(npy))
                 files.append(npy)
             }
         }

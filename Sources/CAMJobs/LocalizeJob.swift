@@ -81,45 +81,48 @@ public enum LocalizeJob {
         let info = loaded.info
         let rendering = MapRendering(normalization: options.normalization)
         var entries: [LocalizeReport.ImageEntry] = []
-        for start in stride(from: 0, to: images.count, by: Swift.max(1, options.batchSize)) {
-            let range = start..<Swift.min(start + options.batchSize, images.count)
-            let batch = try info.batch(decoded[range])
-            let targets: TargetSelection = options.classes.map { .classes($0) } ?? .predicted
-            let e = try explainer.explain(batch, methods: options.methods, layers: options.layers, targets: targets, score: options.score)
-            for (local, index) in range.enumerated() {
-                let image = decoded[index]
-                let truth = truths?[index] ?? []
-                var maps: [LocalizeReport.MapEntry] = []
-                let probabilities = try e.probabilities[local].scalars(as: Float.self)
-                for m in e.maps where m.image == local {
-                    let up = try rendering.imageMap(m.raw, height: image.height, width: image.width)
-                    let prediction = try BoxExtractor.boxes(in: FloatMap(tensor: up), rule: options.rule)
-                    let boxes = prediction.boxes.map { ScoredBox($0, truth: truth, mode: options.iouMode) }
-                    var noBox: String?
-                    if case .noBox(let r) = prediction { noBox = r.rawValue }
-                    let name = ExplainJob.fileName(
-                        image: names[index], method: m.method, layer: m.layer, classIndex: m.classIndex,
-                        ext: "boxes.png")
-                    try drawing(image, truth: truth, boxes: prediction.boxes).write(
-                        to: outputDirectory.appendingPathComponent(name),
-                        format: .png)
-                    maps.append(
-                        .init(
-                            method: m.method.rawValue, layer: m.layer, classIndex: m.classIndex,
-                            className: ClassScore.name(m.classIndex, in: info.classNames),
-                            probability: Double(probabilities[m.classIndex]), noBox: noBox, boxes: boxes,
-                            bestIoU: truth.isEmpty ? nil : (boxes.flatMap(\.ious).max() ?? 0), file: name))
+        return try WrittenFiles.takingBack { written in
+            for start in stride(from: 0, to: images.count, by: Swift.max(1, options.batchSize)) {
+                let range = start..<Swift.min(start + options.batchSize, images.count)
+                let batch = try info.batch(decoded[range])
+                let targets: TargetSelection = options.classes.map { .classes($0) } ?? .predicted
+                let e = try explainer.explain(batch, methods: options.methods, layers: options.layers, targets: targets, score: options.score)
+                for (local, index) in range.enumerated() {
+                    let image = decoded[index]
+                    let truth = truths?[index] ?? []
+                    var maps: [LocalizeReport.MapEntry] = []
+                    let probabilities = try e.probabilities[local].scalars(as: Float.self)
+                    for m in e.maps where m.image == local {
+                        let up = try rendering.imageMap(m.raw, height: image.height, width: image.width)
+                        let prediction = try BoxExtractor.boxes(in: FloatMap(tensor: up), rule: options.rule)
+                        let boxes = prediction.boxes.map { ScoredBox($0, truth: truth, mode: options.iouMode) }
+                        var noBox: String?
+                        if case .noBox(let r) = prediction { noBox = r.rawValue }
+                        let name = ExplainJob.fileName(
+                            image: names[index], method: m.method, layer: m.layer, classIndex: m.classIndex,
+                            ext: "boxes.png")
+                        try drawing(image, truth: truth, boxes: prediction.boxes).write(
+                            to: outputDirectory.appendingPathComponent(name),
+                            format: .png)
+                        written.add(outputDirectory.appendingPathComponent(name))
+                        maps.append(
+                            .init(
+                                method: m.method.rawValue, layer: m.layer, classIndex: m.classIndex,
+                                className: ClassScore.name(m.classIndex, in: info.classNames),
+                                probability: Double(probabilities[m.classIndex]), noBox: noBox, boxes: boxes,
+                                bestIoU: truth.isEmpty ? nil : (boxes.flatMap(\.ious).max() ?? 0), file: name))
+                    }
+                    entries.append(.init(image: images[index].path, width: image.width, height: image.height, truth: truth, maps: maps))
                 }
-                entries.append(.init(image: images[index].path, width: image.width, height: image.height, truth: truth, maps: maps))
             }
+            let report = LocalizeReport(
+                model: loaded.source.path, boxRule: options.rule.description, iou: options.iouMode,
+                normalize: options.normalization.rawValue, images: entries)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try AtomicFile.write(encoder.encode(report), to: outputDirectory.appendingPathComponent("localize.json"))
+            return report
         }
-        let report = LocalizeReport(
-            model: loaded.source.path, boxRule: options.rule.description, iou: options.iouMode,
-            normalize: options.normalization.rawValue, images: entries)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(encoder.encode(report), to: outputDirectory.appendingPathComponent("localize.json"))
-        return report
     }
 
     /// `image` with the ground-truth boxes in green and the predicted boxes (rotated or not) in red
