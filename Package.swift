@@ -54,7 +54,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20")
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0")
     ],
     targets: [
         // C: libtorch and OpenCV shims apart (the Torch product links no OpenCV), libhdf5 and zlib as system libraries (CSystemZlib: ZIPFoundation has its own CZlib module).
@@ -102,7 +103,7 @@ let package = Package(
             name: "CAMJobs",
             dependencies: [
                 "CAMCore", "Torch", "CAMImaging", "CAMFormats", "CAMModels", "CAMData", "CAMExplain", "CAMLocalize", "CAMTrain",
-                "CAMReport"
+                "CAMReport", .product(name: "Crypto", package: "swift-crypto")
             ]
         ),
         /// The library product: re-exports every stage.

@@ -100,6 +100,8 @@ public enum LocalizationEvaluation {
         guard total > 0 else { throw CAMError("evaluate", "the dataset '\(dataset.name)' has no sample to evaluate") }
 
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let lock = try FolderLock(output, for: "evaluate")
+        defer { withExtendedLifetime(lock) {} }
         let dbURL = output.appendingPathComponent("results.sqlite")
         if options.overwrite {
             for suffix in ["", "-journal", "-wal", "-shm"] {
@@ -112,7 +114,7 @@ public enum LocalizationEvaluation {
             combos: combos)
         let done = try store.doneSampleIndices()
         if let stored = try store.setting("config"), !done.isEmpty {
-            guard stored == config else {
+            guard sameRun(stored: stored, now: config) else {
                 throw CAMError(
                     "evaluate",
                     "it holds a run with other settings (\(difference(stored, config))); use another --out, or --overwrite to start again",
@@ -321,6 +323,7 @@ public enum LocalizationEvaluation {
         switch source {
         case .model(let b):
             s["model"] = b.loaded.source.path
+            s["model_sha256"] = try FileDigest.sha256(of: b.loaded.source)
             s["normalize"] = options.normalization.rawValue
             s["score"] = options.score.rawValue
         case .maps(let d):
@@ -331,12 +334,28 @@ public enum LocalizationEvaluation {
         return String(decoding: try encoder.encode(s), as: UTF8.self)
     }
 
+    /// Settings keys added after runs were first stored: a stored run without one still resumes.
+    static let laterKeys: Set<String> = ["model_sha256"]
+
+    /// Whether a stored run's settings JSON and this run's describe the same run.
+    static func sameRun(stored: String, now: String) -> Bool {
+        guard let s = try? JSONDecoder().decode([String: String].self, from: Data(stored.utf8)),
+            let n = try? JSONDecoder().decode([String: String].self, from: Data(now.utf8))
+        else { return stored == now }
+        return Set(s.keys).union(n.keys).allSatisfy { key in
+            s[key] == n[key] || (s[key] == nil && laterKeys.contains(key))
+        }
+    }
+
     /// The settings that differ between two settings JSONs, for the error message.
     static func difference(_ a: String, _ b: String) -> String {
         let da = (try? JSONDecoder().decode([String: String].self, from: Data(a.utf8))) ?? [:]
         let db = (try? JSONDecoder().decode([String: String].self, from: Data(b.utf8))) ?? [:]
-        let keys = Set(da.keys).union(db.keys).sorted().filter { da[$0] != db[$0] }
-        return keys.map { "\($0): stored \(da[$0] ?? "-"), now \(db[$0] ?? "-")" }.joined(separator: "; ")
+        let keys = Set(da.keys).union(db.keys).sorted().filter { da[$0] != db[$0] && !(da[$0] == nil && laterKeys.contains($0)) }
+        return keys.map { key in
+            let change = "stored \(da[key] ?? "-"), now \(db[key] ?? "-")"
+            return key == "model_sha256" ? "the model file's content changed since the run began (SHA-256 \(change))" : "\(key): \(change)"
+        }.joined(separator: "; ")
     }
 
     /// `metrics.csv`: one row for each method and layer over the whole dataset (`scope=all`),

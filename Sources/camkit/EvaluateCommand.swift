@@ -128,7 +128,12 @@ struct EvaluateCommand: ParsableCommand {
                     for w in written.warnings { FileHandle.standardError.write(Data("camkit: note: \(w)\n".utf8)) }
                     print("report: \(written.index.path)")
                 case .failure(let error):
-                    FileHandle.standardError.write(Data("camkit: note: no HTML report: \(error)\n".utf8))
+                    // The evaluation itself is complete and stored; the exit status still says the
+                    // report asked for is missing, so scripts do not publish a stale one.
+                    throw CAMError(
+                        "report",
+                        "the evaluation finished (metrics.json and results.sqlite are written) but its HTML report failed: \(error); `camkit report \(output.directory.path)` makes it again",
+                        kind: .internal)
                 }
             }
         }
