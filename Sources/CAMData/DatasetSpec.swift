@@ -187,6 +187,20 @@ public struct DatasetSpec: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The same spec with its relative paths (the folder or file, and `annotations`, `images`,
+    /// `cache`) made absolute against `base` (default: the current directory), so that it means
+    /// the same data from any directory; `~` paths and absolute ones are kept.
+    public func absolutized(relativeTo base: URL? = nil) -> DatasetSpec {
+        let root = base ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        func absolute(_ p: String) -> String {
+            p.hasPrefix("/") || p.hasPrefix("~") ? p : root.appendingPathComponent(p).standardizedFileURL.path
+        }
+        var spec = self
+        spec.path = path.map(absolute)
+        for key in ["annotations", "images", "cache"] { spec.options[key] = options[key].map(absolute) }
+        return spec
+    }
+
     /// The spec written back in the grammar above.
     public var description: String {
         var parts = [kind.rawValue]

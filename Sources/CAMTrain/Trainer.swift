@@ -50,6 +50,8 @@ public enum TrainingError: Error, CustomStringConvertible {
     case noData(String)
     /// `--freeze-backbone` on a network without a GAP + dense head to train alone.
     case noClassifier(String)
+    /// A new run's folder already holds a run.
+    case runExists(String)
 
     public var description: String {
         switch self {
@@ -59,6 +61,8 @@ public enum TrainingError: Error, CustomStringConvertible {
             return "no data: \(what)"
         case let .noClassifier(reason):
             return "--freeze-backbone trains the classifier alone, but \(reason)"
+        case let .runExists(dir):
+            return "\(dir) already holds a training run (run.json); continue it with --resume \(dir), or start it again with --overwrite"
         }
     }
 }
@@ -263,6 +267,7 @@ extension TrainingError: UserFacingError {
         case .classCountMismatch: "class_count_mismatch"
         case .noData: "no_data"
         case .noClassifier: "no_classifier"
+        case .runExists: "run_exists"
         }
     }
 }

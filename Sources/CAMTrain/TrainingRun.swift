@@ -37,21 +37,35 @@ public struct TrainingRun {
     public let isResume: Bool
 
     /// A new run (`fresh`) or the one saved in `resumeDirectory`.
-    public init(resumeDirectory: URL?, fresh: Settings?) throws {
+    ///
+    /// A resumed run lives where its run.json is, whatever folder it was started in or from (runs
+    /// written before paths were stored absolute named `--out` as typed). A new run refuses a folder
+    /// that holds a run unless `overwrite`, which removes that run's files first.
+    public init(resumeDirectory: URL?, fresh: Settings?, overwrite: Bool = false) throws {
         if let dir = resumeDirectory {
             let file = dir.appendingPathComponent("run.json")
             guard let data = try? Data(contentsOf: file) else {
                 throw TrainingError.noData("\(file.path) not found: nothing to resume")
             }
-            settings = try JSONDecoder().decode(Settings.self, from: data)
+            var stored = try JSONDecoder().decode(Settings.self, from: data)
+            stored.outputDirectory = dir.standardizedFileURL.path
+            settings = stored
             isResume = true
         } else if let fresh {
+            let out = URL(fileURLWithPath: fresh.outputDirectory)
+            if FileManager.default.fileExists(atPath: out.appendingPathComponent("run.json").path) {
+                guard overwrite else { throw TrainingError.runExists(out.path) }
+                for name in Self.runFiles { try? FileManager.default.removeItem(at: out.appendingPathComponent(name)) }
+            }
             settings = fresh
             isResume = false
         } else {
             throw TrainingError.noData("neither a dataset nor a run to resume")
         }
     }
+
+    /// The files a run writes in its folder (what `overwrite` removes).
+    static let runFiles = ["run.json", "checkpoint.safetensors", "best.safetensors", "history.json", "history.csv"]
 
     /// Trains to the end (or until `shouldStop`), printing progress.
     public func execute(workers: Int, checkpointEvery: Int, shouldStop: @escaping () -> Bool) throws {

@@ -58,6 +58,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue the run in this directory after a crash or Ctrl-C.")
     var resume: String?
 
+    @Flag(help: "Start again in an --out folder that holds a run (its run.json, checkpoints and history are removed).")
+    var overwrite = false
+
     @OptionGroup var runtime: RuntimeOptions
 
     /// Test-only fault injection for the resume tests: SIGKILL this process after N steps (a real kill -9).
@@ -72,7 +75,8 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         do {
             try runtime.apply()
-            let run = try TrainingRun(resumeDirectory: resume.map { URL(fileURLWithPath: $0) }, fresh: freshSettings())
+            let run = try TrainingRun(
+                resumeDirectory: resume.map { URL(fileURLWithPath: $0) }, fresh: freshSettings(), overwrite: overwrite)
             signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
             // A parent may have started us with SIGINT blocked (the mask is inherited): unblock it.
             var interrupt = sigset_t()
@@ -112,9 +116,12 @@ struct TrainCommand: ParsableCommand {
         config.imageSize = imageSize
         config.augment = augment
         config.seed = seed
+        // Stored absolute, so that `--resume DIR` from any directory trains on the same files.
+        func absolute(_ spec: String) throws -> String { try DatasetSpec.parse(spec).absolutized().description }
         return TrainingRun.Settings(
-            dataset: dataset, validationDataset: valDataset, arch: arch, pretrained: pretrained, classes: classes,
-            preprocessing: preprocess, config: config, outputDirectory: out)
+            dataset: try absolute(dataset), validationDataset: try valDataset.map(absolute), arch: arch,
+            pretrained: pretrained.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, classes: classes,
+            preprocessing: preprocess, config: config, outputDirectory: URL(fileURLWithPath: out).standardizedFileURL.path)
     }
 }
 

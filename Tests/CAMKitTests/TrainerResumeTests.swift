@@ -25,10 +25,11 @@ import CAMKit
     @discardableResult
     static func run(
         _ arguments: [String], environment: [String: String] = [:],
-        whenOutputContains trigger: String? = nil, signal: Int32 = SIGINT
+        whenOutputContains trigger: String? = nil, signal: Int32 = SIGINT, directory: URL? = nil
     ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = camkit
+        if let directory { process.currentDirectoryURL = directory }
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
@@ -77,6 +78,39 @@ import CAMKit
 
         let history = try String(contentsOf: killed.appendingPathComponent("history.csv"), encoding: .utf8)
         #expect(history.split(separator: "\n").count == 4, "header + 3 epochs, no duplicates: \(history)")
+    }
+
+    /// A run started with a relative --out and --dataset resumes from any directory, in its own
+    /// folder and on its own data; a new run into a folder holding one is refused unless --overwrite.
+    @Test func relativePathsResumeFromAnotherDirectoryAndRunsAreNotOverwritten() throws {
+        let root = try Fixtures.temporaryDirectory("camkit-relative")
+        let start = root.appendingPathComponent("start"), elsewhere = root.appendingPathComponent("elsewhere")
+        for dir in [start, elsewhere] { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        let data = "synthetic:seed=3,classes=3,train=32,test=16,size=40,cache=cache"
+        func arguments(epochs: Int = 2) -> [String] {
+            [
+                "train", "--dataset", data, "--arch", "small", "--epochs", "\(epochs)", "--batch-size", "16", "--image-size", "40",
+                "--threads", "1", "--workers", "1", "--checkpoint-every", "1", "--out", "run"
+            ]
+        }
+        let crashed = try Self.run(arguments() + ["--fault-kill-after-steps", "3"], directory: start)
+        #expect(crashed.status == SIGKILL, "\(crashed.output)")
+        let stored = try JSONDecoder().decode(
+            TrainingRun.Settings.self, from: Data(contentsOf: start.appendingPathComponent("run/run.json")))
+        #expect(stored.outputDirectory == start.appendingPathComponent("run").path)
+        #expect(stored.dataset.contains("cache=\(start.appendingPathComponent("cache").path)"), "\(stored.dataset)")
+        let resumed = try Self.run(["train", "--resume", "../start/run", "--threads", "1", "--workers", "1"], directory: elsewhere)
+        #expect(resumed.status == 0, "\(resumed.output)")
+        let history = try String(contentsOf: start.appendingPathComponent("run/history.csv"), encoding: .utf8)
+        #expect(history.split(separator: "\n").count == 3, "header + 2 epochs: \(history)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+
+        let again = try Self.run(arguments(), directory: start)
+        #expect(again.status != 0 && again.output.contains("already holds a training run"), "\(again.output)")
+        let overwritten = try Self.run(arguments(epochs: 1) + ["--overwrite"], directory: start)
+        #expect(overwritten.status == 0, "\(overwritten.output)")
+        let fresh = try String(contentsOf: start.appendingPathComponent("run/history.csv"), encoding: .utf8)
+        #expect(fresh.split(separator: "\n").count == 2, "header + 1 epoch: \(fresh)")
     }
 
     @Test func ctrlCSavesACheckpointAndResumeFinishesIdentically() throws {
