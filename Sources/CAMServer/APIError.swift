@@ -42,9 +42,20 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         var error: Detail
     }
 
+    /// `message` with every absolute path cut to its last component, for 5xx answers: the server's own
+    /// failures must not show clients its folder layout (client errors name what the client sent).
+    var publicMessage: String {
+        guard status.code >= 500 else { return message }
+        return Self.absolutePath.stringByReplacingMatches(
+            in: message, range: NSRange(message.startIndex..., in: message), withTemplate: "…/$1")
+    }
+
+    /// A path of two or more components after a space, quote, parenthesis or the start; $1 is its last one.
+    private static let absolutePath = try! NSRegularExpression(pattern: #"(?<=^|[\s'"(=])(?:/[^/\s'"():]+)+/([^/\s'"():]+)"#)
+
     /// The JSON response.
     func response() -> Response {
-        let body = Body(error: .init(status: status.code, code: code, message: message, valid: valid, retryAfter: retryAfter))
+        let body = Body(error: .init(status: status.code, code: code, message: publicMessage, valid: valid, retryAfter: retryAfter))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         let data =

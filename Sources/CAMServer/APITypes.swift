@@ -160,7 +160,17 @@ public struct SamplePageJSON: Codable, Sendable {
     public var total: Int
     public var offset: Int
     public var limit: Int
+    /// The page's readable samples, in index order.
     public var samples: [SampleJSON]
+    /// The page's samples that failed to read (absent when none did): the rest of the page is served.
+    public var unreadable: [UnreadableSampleJSON]?
+}
+
+/// A sample of a page that could not be read, and why.
+public struct UnreadableSampleJSON: Codable, Sendable {
+    public var index: Int
+    public var code: String
+    public var message: String
 }
 
 /// `GET /api/health`.

@@ -42,8 +42,17 @@ extension CAMService {
         let offset = try integer("offset", default: 0, in: 0...Int(Int32.max))
         let limit = try integer("limit", default: 50, in: 1...settings.maxPageSize)
         let end = min(d.count, offset + limit)
-        let samples = offset < end ? try (offset..<end).map { Self.sampleJSON($0, try d.sample(at: $0)) } : []
-        return SamplePageJSON(total: d.count, offset: offset, limit: limit, samples: samples)
+        var samples: [SampleJSON] = [], unreadable: [UnreadableSampleJSON] = []
+        for index in offset..<max(offset, end) {
+            do {
+                samples.append(Self.sampleJSON(index, try d.sample(at: index)))
+            } catch {
+                let answer = APIError.from(error)
+                unreadable.append(UnreadableSampleJSON(index: index, code: answer.code, message: answer.message))
+            }
+        }
+        return SamplePageJSON(
+            total: d.count, offset: offset, limit: limit, samples: samples, unreadable: unreadable.isEmpty ? nil : unreadable)
     }
 
     /// The sample's image as stored (JPEG, PNG, WebP or BMP bytes), or re-encoded as PNG where
