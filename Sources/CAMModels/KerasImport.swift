@@ -18,6 +18,13 @@ public enum KerasImport {
             return try KerasGraphImport.load(weights)
         }
         let head = weights.denseHead
+        if let head, let classes, classes != head.units {
+            throw ModelError.incompatibleWeights(
+                file: url.path,
+                reason:
+                    "--classes \(classes) would replace the model's trained head of \(head.units) classes with an untrained one; drop --classes (to train a new head: camkit train --pretrained \(url.lastPathComponent) --classes \(classes))"
+            )
+        }
         guard head != nil || classes != nil else {
             throw ModelError.incompatibleWeights(
                 file: url.path, reason: "the file has no Dense head (a weights-only backbone); give --classes to add a fresh one")

@@ -68,11 +68,25 @@ import CAMKit
     @Test func wronglyShapedKernelNamesFileAndLayer() throws {
         let url = Fixtures.url("keras/tiny_resnet_keras2.h5")
         #expect {
-            try ModelLoader.load(url, arch: "keras-resnet50", classes: 5)
+            try ModelLoader.load(url, arch: "keras-resnet50")
         } throws: { error in
             let text = String(describing: error)
             return text.contains("tiny_resnet_keras2.h5") && text.contains("layer 'conv2_block1_1_conv'") && text.contains("expected shape")
         }
+    }
+
+    /// `--classes` other than the trained head's is refused (it would swap in a random head), naming
+    /// both counts and the way to train a new head.
+    @Test func classesOtherThanTheTrainedHeadAreRefused() throws {
+        let url = Fixtures.url("keras/tiny_resnet_keras2.h5")
+        let units = try ModelLoader.load(url).model.classes
+        #expect {
+            try ModelLoader.load(url, classes: units + 3)
+        } throws: { error in
+            let text = String(describing: error)
+            return text.contains("tiny_resnet_keras2.h5") && text.contains("head of \(units) classes") && text.contains("camkit train --pretrained")
+        }
+        #expect(try ModelLoader.load(url, classes: units).model.classes == units)
     }
 
     @Test func missingLayerNamesFileAndLayer() throws {
