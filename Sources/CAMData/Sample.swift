@@ -55,11 +55,13 @@ public struct Sample: Sendable {
             guard FileManager.default.fileExists(atPath: url.path) else {
                 throw DataError(.missingFile, "image of sample '\(id)' does not exist", path: url.path)
             }
+            try ImageHeader.checkPixelCount(contentsOf: url)
             do { img = try ImageCodec.decode(contentsOf: url) } catch {
                 throw DataError(.badFormat, "image of sample '\(id)' does not decode: \(error)", path: url.path)
             }
         case .encoded(let data, let source):
             name = source
+            try ImageHeader.checkPixelCount(of: data, source: source)
             do { img = try ImageCodec.decode(data, source: source) } catch {
                 throw DataError(.badFormat, "image of sample '\(id)' does not decode: \(error)", path: source)
             }

@@ -1,4 +1,5 @@
 import Foundation
+import CAMCore
 import CAMImaging
 
 /// Reads an encoded image's pixel size from its header without decoding it
@@ -12,22 +13,46 @@ public enum ImageHeader {
         }.map { (width: $0.0, height: $0.1) }
     }
 
+    /// The most pixels CAMKit decodes from one image: PIL's decompression-bomb limit
+    /// (2 × 89,478,485), about 0.5 GB of RGB. A few-kB file can declare 20000×20000.
+    public static let maxPixels = 178_956_970
+
+    /// Throws `too_many_pixels` when a header declares more than `maxPixels`, before anything is
+    /// decoded; an unknown or cut-short header passes (the codec then tells).
+    public static func checkPixelCount(of data: Data, source: String) throws {
+        try checkPixelCount(size(of: data), source: source)
+    }
+
+    /// Decodes the image file at `url` after `checkPixelCount`: what every command uses for files.
+    public static func decodeBounded(contentsOf url: URL) throws -> Image {
+        try checkPixelCount(contentsOf: url)
+        return try ImageCodec.decode(contentsOf: url)
+    }
+
+    /// `checkPixelCount` for the image file at `url`, reading only its header.
+    public static func checkPixelCount(contentsOf url: URL) throws {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return }
+        defer { try? handle.close() }
+        try checkPixelCount(declaredSize(handle).size, source: url.path)
+    }
+
+    private static func checkPixelCount(_ size: (width: Int, height: Int)?, source: String) throws {
+        guard let size else { return }
+        let (pixels, overflow) = size.width.multipliedReportingOverflow(by: size.height)
+        guard overflow || pixels > maxPixels else { return }
+        throw CAMError(
+            "decode", "the image declares \(size.width)x\(size.height) pixels; at most \(maxPixels) are decoded", path: source,
+            kind: .tooLarge, code: "too_many_pixels")
+    }
+
     /// The size of the image file at `url`, reading only as much of it as the header needs.
     public static func size(contentsOf url: URL) throws -> (width: Int, height: Int) {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw DataError(.missingFile, "image does not exist or cannot be opened", path: url.path)
         }
         defer { try? handle.close() }
-        var data = Data()
-        var chunk = 1 << 16
-        while true {
-            let more = (try? handle.read(upToCount: chunk)) ?? nil
-            guard let more, !more.isEmpty else { break }
-            data.append(more)
-            if let s = size(of: data) { return s }
-            chunk = min(chunk * 4, 1 << 24)
-        }
-        if let s = size(of: data) { return s }
+        let (found, data) = declaredSize(handle)
+        if let found { return found }
         // Unknown format or an unusual header: let the codec tell.
         do {
             let img = try ImageCodec.decode(data, source: url.path)
@@ -35,6 +60,20 @@ public enum ImageHeader {
         } catch {
             throw DataError(.badFormat, "not a decodable image: \(error)", path: url.path)
         }
+    }
+
+    /// Reads `handle` in growing chunks until a header gives the size (or the file ends).
+    private static func declaredSize(_ handle: FileHandle) -> (size: (width: Int, height: Int)?, data: Data) {
+        var data = Data()
+        var chunk = 1 << 16
+        while true {
+            let more = (try? handle.read(upToCount: chunk)) ?? nil
+            guard let more, !more.isEmpty else { break }
+            data.append(more)
+            if let s = size(of: data) { return (s, data) }
+            chunk = min(chunk * 4, 1 << 24)
+        }
+        return (size(of: data), data)
     }
 
     private static func be16(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int { Int(b[i]) << 8 | Int(b[i + 1]) }

@@ -2,6 +2,7 @@ import Foundation
 import Torch
 import CAMCore
 import CAMImaging
+import CAMFormats
 import CAMModels
 import CAMExplain
 
@@ -80,7 +81,7 @@ public enum ExplainJob {
     /// `explain.json`.
     public static func run(images: [URL], model loaded: LoadedModel, options: ExplainOptions, outputDirectory: URL) throws -> ExplainReport {
         // Decode everything first: a bad image fails the run before anything is written.
-        let decoded = try images.map { try ImageCodec.decode(contentsOf: $0) }
+        let decoded = try images.map { try ImageHeader.decodeBounded(contentsOf: $0) }
         let names = outputNames(images)
         var skipped: [SkippedPair] = []
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)

@@ -2,6 +2,7 @@ import Foundation
 import Torch
 import CAMCore
 import CAMImaging
+import CAMFormats
 import CAMModels
 import CAMExplain
 import CAMLocalize
@@ -74,7 +75,7 @@ public enum LocalizeJob {
         if let truths, truths.count != images.count {
             throw CAMError("localize", "\(truths.count) ground-truth entries for \(images.count) images")
         }
-        let decoded = try images.map { try ImageCodec.decode(contentsOf: $0) }
+        let decoded = try images.map { try ImageHeader.decodeBounded(contentsOf: $0) }
         let names = ExplainJob.outputNames(images)
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let explainer = Explainer(model: loaded.model)

@@ -117,6 +117,32 @@ import Torch
         #expect(resumed.resumed == 4 && resumed.evaluated == 0)
     }
 
+    /// A small file that declares 20000x20000 pixels is refused from its header, before decoding
+    /// (it cost 8.6 GB in `camkit explain`); the error names the file and the limit.
+    @Test func imagesDeclaringTooManyPixelsAreRefusedBeforeDecoding() throws {
+        let dir = try Fixtures.temporaryDirectory("camkit-pixels")
+        var png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13])
+        png += Data("IHDR".utf8)
+        for side in [20000, 20000] { png += Data([UInt8(side >> 24), UInt8(side >> 16 & 255), UInt8(side >> 8 & 255), UInt8(side & 255)]) }
+        png += Data([8, 2, 0, 0, 0, 0, 0, 0, 0])
+        let bomb = dir.appendingPathComponent("bomb.png")
+        try png.write(to: bomb)
+        let modelURL = dir.appendingPathComponent("m.safetensors")
+        try Self.writeModel(to: modelURL, seed: 1)
+        let ok = try Self.images(count: 1, in: dir)
+        do {
+            _ = try ExplainJob.run(
+                images: ok + [bomb], model: try ModelLoader.load(modelURL),
+                options: ExplainOptions(methods: [.gradCAM], layers: ["layer4"]), outputDirectory: dir.appendingPathComponent("out"))
+            Issue.record("expected an error")
+        } catch let e as CAMError {
+            #expect(e.errorCode == "too_many_pixels" && e.errorKind == .tooLarge && e.path == bomb.path, "\(e)")
+            #expect(e.message.contains("20000x20000") && e.message.contains("\(ImageHeader.maxPixels)"), "\(e)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))
+        try ImageHeader.checkPixelCount(contentsOf: ok[0])
+    }
+
     /// Two runs into one folder: the second fails at once, naming the folder; the lock ends with its holder.
     @Test func anOutputFolderTakesOneRunAtATime() throws {
         let dir = try Fixtures.temporaryDirectory("camkit-eval-lock")

@@ -121,8 +121,9 @@ import CAMKit
         }
     }
 
-    /// A small random ResNet checkpoint.
-    static func smallModel(classes: Int, inputSize: Int) throws -> URL {
+    /// A small random ResNet checkpoint, seeded so that a test's boxes are the same every run.
+    static func smallModel(classes: Int, inputSize: Int, seed: UInt64 = 11) throws -> URL {
+        try Runtime.manualSeed(seed)
         let model = try ResNet(ResNetSpec.named("small", classes: classes))
         let info = ModelInfo(spec: model.spec, preprocessing: .imagenet, inputSize: inputSize)
         let url = try Fixtures.temporaryDirectory("camkit-model").appendingPathComponent("small.safetensors")
