@@ -138,14 +138,26 @@ protocol ShimPoint {
     var shimCoordinates: (Coordinate, Coordinate) { get }
 }
 
-extension Point2i: ShimPoint {
-    static var shimDepth: Int32 { Int32(CTCV_DEPTH_32S) }
-    var shimCoordinates: (Int32, Int32) { (Int32(clamping: x), Int32(clamping: y)) }
+/// A coordinate type of `Point2` that the shim takes: the value it is passed as, and that type's depth.
+protocol ShimCoordinate {
+    associatedtype Shim
+    static var shimDepth: Int32 { get }
+    var shimValue: Shim { get }
 }
 
-extension Point2f: ShimPoint {
+extension Int: ShimCoordinate {
+    static var shimDepth: Int32 { Int32(CTCV_DEPTH_32S) }
+    var shimValue: Int32 { Int32(clamping: self) }
+}
+
+extension Float: ShimCoordinate {
     static var shimDepth: Int32 { Int32(CTCV_DEPTH_32F) }
-    var shimCoordinates: (Float, Float) { (x, y) }
+    var shimValue: Float { self }
+}
+
+extension Point2: ShimPoint where Scalar: ShimCoordinate {
+    static var shimDepth: Int32 { Scalar.shimDepth }
+    var shimCoordinates: (Scalar.Shim, Scalar.Shim) { (x.shimValue, y.shimValue) }
 }
 
 extension Array where Element: ShimPoint {

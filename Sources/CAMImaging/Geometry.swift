@@ -1,20 +1,17 @@
-/// An integer pixel position (x to the right, y down).
-public struct Point2i: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var x: Int
-    public var y: Int
-    public init(x: Int, y: Int) { self.x = x; self.y = y }
-    public init(_ x: Int, _ y: Int) { self.x = x; self.y = y }
+/// A position (x to the right, y down) with coordinates of type `Scalar` (`cv::Point_`).
+public struct Point2<Scalar: Sendable & Hashable & Codable>: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var x: Scalar
+    public var y: Scalar
+    public init(x: Scalar, y: Scalar) { self.x = x; self.y = y }
+    public init(_ x: Scalar, _ y: Scalar) { self.x = x; self.y = y }
     public var description: String { "(\(x), \(y))" }
 }
 
+/// An integer pixel position.
+public typealias Point2i = Point2<Int>
+
 /// A sub-pixel position in OpenCV's single precision.
-public struct Point2f: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var x: Float
-    public var y: Float
-    public init(x: Float, y: Float) { self.x = x; self.y = y }
-    public init(_ x: Float, _ y: Float) { self.x = x; self.y = y }
-    public var description: String { "(\(x), \(y))" }
-}
+public typealias Point2f = Point2<Float>
 
 /// An axis-aligned integer rectangle: columns `x ..< x + width`, rows `y ..< y + height` (`cv::Rect`).
 public struct Rect2i: Sendable, Hashable, Codable, CustomStringConvertible {

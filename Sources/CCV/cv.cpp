@@ -70,6 +70,15 @@ cv::Mat points_mat(const void *points, int n, int depth) {
     return cv::Mat(n, 1, CV_MAKETYPE(depth, 2), const_cast<void *>(points));
 }
 
+/// What `measure` makes of the n points (a default R, OpenCV's empty result, for none), after
+/// checking the output pointer and the points.
+template <typename R, typename Measure>
+R measure_points(const void *points, int n, int depth, const void *out, Measure measure) {
+    if (!out) fail("null output pointer");
+    cv::Mat pts = points_mat(points, n, depth);
+    return n == 0 ? R() : measure(pts);
+}
+
 std::vector<std::vector<cv::Point>> polygons(const int32_t *points, const int32_t *offsets, int count) {
     if (count < 0) fail("negative polygon count");
     std::vector<std::vector<cv::Point>> out;
@@ -327,17 +336,15 @@ int ctcv_contours_copy(const ctcv_contours *c, int32_t *points, int32_t *offsets
 
 int ctcv_contour_area(const void *points, int n, int depth, int oriented, double *out) {
     CV_GUARD(-1,
-        if (!out) fail("null output pointer");
-        cv::Mat pts = points_mat(points, n, depth);
-        *out = n == 0 ? 0.0 : cv::contourArea(pts, oriented != 0);
+        *out = measure_points<double>(
+            points, n, depth, out, [&](const cv::Mat &pts) { return cv::contourArea(pts, oriented != 0); });
         return 0;)
 }
 
 int ctcv_min_area_rect(const void *points, int n, int depth, float *out5) {
     CV_GUARD(-1,
-        if (!out5) fail("null output pointer");
-        cv::Mat pts = points_mat(points, n, depth);
-        cv::RotatedRect r = n == 0 ? cv::RotatedRect() : cv::minAreaRect(pts);
+        cv::RotatedRect r = measure_points<cv::RotatedRect>(
+            points, n, depth, out5, [](const cv::Mat &pts) { return cv::minAreaRect(pts); });
         out5[0] = r.center.x;
         out5[1] = r.center.y;
         out5[2] = r.size.width;
@@ -361,9 +368,8 @@ int ctcv_box_points(const float *rect5, float *out8) {
 
 int ctcv_bounding_rect(const void *points, int n, int depth, int32_t *out4) {
     CV_GUARD(-1,
-        if (!out4) fail("null output pointer");
-        cv::Mat pts = points_mat(points, n, depth);
-        cv::Rect r = n == 0 ? cv::Rect() : cv::boundingRect(pts);
+        cv::Rect r = measure_points<cv::Rect>(
+            points, n, depth, out4, [](const cv::Mat &pts) { return cv::boundingRect(pts); });
         out4[0] = r.x;
         out4[1] = r.y;
         out4[2] = r.width;

@@ -39,6 +39,18 @@ public class OptimizerBase {
         for (_, p) in parameters { try p.zeroGrad() }
     }
 
+    /// One step: `update` for each parameter that has a gradient (without recording gradients),
+    /// then the step count.
+    func updateEach(_ update: (_ name: String, _ parameter: Tensor, _ gradient: Tensor) throws -> Void) throws {
+        try withNoGrad {
+            for (name, p) in parameters {
+                guard let g = try p.grad else { continue }
+                try update(name, p, g)
+            }
+        }
+        stepCount += 1
+    }
+
     /// The tensor in `slot` for `name`, created by `make` on first use.
     func slot(_ slot: String, _ name: String, make: () throws -> Tensor) rethrows -> Tensor {
         if let t = slots[slot]?[name] { return t }
@@ -89,26 +101,22 @@ public final class SGD: OptimizerBase, Optimizer {
     }
 
     public func step() throws {
-        try withNoGrad {
-            for (name, p) in parameters {
-                guard let g = try p.grad else { continue }
-                var d = g
-                if weightDecay != 0 { d = try d + (p * weightDecay) }
-                if momentum != 0 {
-                    var fresh = false
-                    let buf = try slot("momentum_buffer", name) {
-                        fresh = true; return try d.clone()
-                    }
-                    if !fresh {
-                        try buf.mulInPlace(momentum)
-                        try buf.addInPlace(d, alpha: 1 - dampening)
-                    }
-                    d = nesterov ? try d + (buf * momentum) : buf
+        try updateEach { name, p, g in
+            var d = g
+            if weightDecay != 0 { d = try d + (p * weightDecay) }
+            if momentum != 0 {
+                var fresh = false
+                let buf = try slot("momentum_buffer", name) {
+                    fresh = true; return try d.clone()
                 }
-                try p.addInPlace(d, alpha: -learningRate)
+                if !fresh {
+                    try buf.mulInPlace(momentum)
+                    try buf.addInPlace(d, alpha: 1 - dampening)
+                }
+                d = nesterov ? try d + (buf * momentum) : buf
             }
+            try p.addInPlace(d, alpha: -learningRate)
         }
-        stepCount += 1
     }
 }
 
@@ -134,19 +142,15 @@ public final class AdamW: OptimizerBase, Optimizer {
         let t = Double(stepCount + 1)
         let bc1 = 1 - Foundation.pow(beta1, t)
         let bc2 = 1 - Foundation.pow(beta2, t)
-        try withNoGrad {
-            for (name, p) in parameters {
-                guard let g = try p.grad else { continue }
-                try p.mulInPlace(1 - learningRate * weightDecay)
-                let m = try slot("exp_avg", name) { try Tensor.zeros(p.shape, dtype: p.dtype) }
-                let v = try slot("exp_avg_sq", name) { try Tensor.zeros(p.shape, dtype: p.dtype) }
-                try m.lerpInPlace(g, weight: 1 - beta1)
-                try v.mulInPlace(beta2)
-                try v.addcmulInPlace(g, g, alpha: 1 - beta2)
-                let denom = try (v.sqrt() / Foundation.sqrt(bc2)) + eps
-                try p.addcdivInPlace(m, denom, alpha: -learningRate / bc1)
-            }
+        try updateEach { name, p, g in
+            try p.mulInPlace(1 - learningRate * weightDecay)
+            let m = try slot("exp_avg", name) { try Tensor.zeros(p.shape, dtype: p.dtype) }
+            let v = try slot("exp_avg_sq", name) { try Tensor.zeros(p.shape, dtype: p.dtype) }
+            try m.lerpInPlace(g, weight: 1 - beta1)
+            try v.mulInPlace(beta2)
+            try v.addcmulInPlace(g, g, alpha: 1 - beta2)
+            let denom = try (v.sqrt() / Foundation.sqrt(bc2)) + eps
+            try p.addcdivInPlace(m, denom, alpha: -learningRate / bc1)
         }
-        stepCount += 1
     }
 }

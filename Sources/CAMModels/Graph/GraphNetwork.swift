@@ -97,7 +97,7 @@ public final class GraphNetwork: Network {
         let last = nodes[output].op
         if let dense = last as? DenseOp, dense.activation == .softmax {
             logitsSource = .preActivation
-        } else if last is SoftmaxOp || (last as? ActivationOp)?.activation == .softmax {
+        } else if (last as? ActivationOp)?.isSoftmax == true {
             logitsSource = .softmaxInput
         } else {
             logitsSource = .output
@@ -262,10 +262,7 @@ public final class GraphNetwork: Network {
             var visited = Set<Int>()
             while let m = todo.popLast() {
                 guard visited.insert(m).inserted else { continue }
-                guard
-                    nodes[m].op is ShapeOnlyOp || nodes[m].op is InferenceIdentity || nodes[m].op is ActivationOp
-                        || nodes[m].op is SoftmaxOp
-                else { return false }
+                guard nodes[m].op is ShapeOnlyOp || nodes[m].op is InferenceIdentity else { return false }
                 todo += consumers[m]
             }
             return true

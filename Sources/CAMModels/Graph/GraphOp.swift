@@ -26,6 +26,31 @@ extension GraphOp {
         guard inputs.count == 1 else { throw GraphError.arity(kind: kind, expected: "1", got: inputs.count) }
         return inputs[0]
     }
+
+    /// `x` when it is a [N, C, H, W] feature map, or an error naming the op.
+    func featureMap(_ x: Tensor) throws -> Tensor {
+        guard x.rank == 4 else { throw GraphError.shape(kind: kind, detail: "needs a [N, C, H, W] input, got \(x.shape)") }
+        return x
+    }
+}
+
+/// The storage of an op that one enum value configures (`ActivationOp`, `MergeOp`, `ReshapeOp`,
+/// `NoiseOp`): the layer's class name, the mode and the train/eval flag; subclasses add the computation.
+public class ModeGraphOp<Mode: Sendable> {
+    public let kind: String
+    public let mode: Mode
+    public var isTraining = true
+
+    public init(kind: String, _ mode: Mode) {
+        self.kind = kind
+        self.mode = mode
+    }
+}
+
+/// The tensors that are present, by name: a layer's parameters or buffers with the optional ones
+/// (a bias, a scale) left out when nil.
+func presentTensors(_ tensors: (String, Tensor?)...) -> [(String, Tensor)] {
+    tensors.compactMap { name, tensor in tensor.map { (name, $0) } }
 }
 
 /// Errors from building or running a graph network.

@@ -44,7 +44,7 @@ public final class ConvOp: GraphOp {
         self.activation = activation
     }
 
-    public var ownParameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
+    public var ownParameters: [(String, Tensor)] { presentTensors(("weight", weight), ("bias", bias)) }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {
         try activation(convolve(single(inputs), weight: weight, bias: bias))
@@ -52,7 +52,7 @@ public final class ConvOp: GraphOp {
 
     /// The convolution alone with the given weights (this op's, or folded ones), padded as configured.
     func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
-        guard x.rank == 4 else { throw GraphError.shape(kind: kind, detail: "needs a [N, C, H, W] input, got \(x.shape)") }
+        let x = try featureMap(x)
         let k = weight.shape
         let (top, bottom) = padding.amounts(size: x.shape[2], kernel: k[2], stride: stride.0, dilation: dilation.0)
         let (left, right) = padding.amounts(size: x.shape[3], kernel: k[3], stride: stride.1, dilation: dilation.1)
@@ -101,7 +101,7 @@ public final class DenseOp: GraphOp {
     }
 
     public var units: Int { weight.shape[0] }
-    public var ownParameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
+    public var ownParameters: [(String, Tensor)] { presentTensors(("weight", weight), ("bias", bias)) }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor { try activation(linear(single(inputs))) }
 
@@ -142,7 +142,7 @@ public final class BatchNormOp: GraphOp {
         self.momentum = momentum
     }
 
-    public var ownParameters: [(String, Tensor)] { (scale ? [("gamma", gamma)] : []) + (center ? [("beta", beta)] : []) }
+    public var ownParameters: [(String, Tensor)] { presentTensors(("gamma", scale ? gamma : nil), ("beta", center ? beta : nil)) }
     public var ownBuffers: [(String, Tensor)] { [("moving_mean", movingMean), ("moving_variance", movingVariance)] }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {
@@ -183,9 +183,7 @@ public final class LayerNormOp: GraphOp {
         self.allAxes = allAxes
     }
 
-    public var ownParameters: [(String, Tensor)] {
-        (gamma.map { [("gamma", $0)] } ?? []) + (beta.map { [("beta", $0)] } ?? [])
-    }
+    public var ownParameters: [(String, Tensor)] { presentTensors(("gamma", gamma), ("beta", beta)) }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {
         let x = try single(inputs)
@@ -220,7 +218,7 @@ public final class NormalizationOp: GraphOp {
     }
 
     public var ownBuffers: [(String, Tensor)] {
-        stored ? [("mean", mean), ("variance", variance)] + (count.map { [("count", $0)] } ?? []) : []
+        stored ? presentTensors(("mean", mean), ("variance", variance), ("count", count)) : []
     }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {

@@ -3,7 +3,7 @@ import Torch
 
 /// Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, ConvNeXt's StochasticDepth and
 /// Identity: the input unchanged in inference; noise of the layer's kind in training.
-public final class NoiseOp: GraphOp, InferenceIdentity {
+public final class NoiseOp: ModeGraphOp<NoiseOp.Mode>, GraphOp, InferenceIdentity {
     public enum Mode: Sendable, Equatable {
         case identity
         /// Zero each value with probability `rate`, scale the rest by 1 / (1 − rate).
@@ -17,15 +17,6 @@ public final class NoiseOp: GraphOp, InferenceIdentity {
         /// Drop the whole residual branch per sample with probability `rate`, scale by 1 / (1 − rate).
         case stochasticDepth(rate: Double)
     }
-    public let kind: String
-    public let mode: Mode
-    public var isTraining = true
-
-    public init(kind: String, _ mode: Mode) {
-        self.kind = kind
-        self.mode = mode
-    }
-
     public func apply(_ inputs: [Tensor]) throws -> Tensor {
         let x = try single(inputs)
         guard isTraining else { return x }

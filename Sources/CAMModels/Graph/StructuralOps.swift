@@ -1,91 +1,61 @@
 import Torch
 
-/// A layer that applies one activation (`Activation`, `Softmax` on the channel axis, `ELU`).
-public final class ActivationOp: GraphOp, ShapeOnlyOp {
-    public let kind: String
-    public let activation: Activation
-    public var isTraining = true
-
-    public init(kind: String = "Activation", _ activation: Activation) {
-        self.kind = kind
-        self.activation = activation
+/// A layer that applies one activation: Keras' `Activation`, and the activation layers with
+/// parameters (`Softmax` on a given axis, `ReLU` / `LeakyReLU`, `ELU`).
+public final class ActivationOp: ModeGraphOp<ActivationOp.Mode>, GraphOp, ShapeOnlyOp {
+    /// The function and its parameters.
+    public enum Mode: Sendable, Equatable {
+        /// An `activation=` function.
+        case named(Activation)
+        /// Softmax over a Keras axis (negative from the end), mapped to the graph's layout per input rank.
+        case softmax(axis: Int)
+        /// Keras' ReLU layer: `max_value` above the cap, `x` from `threshold` up,
+        /// `negative_slope · (x − threshold)` below.
+        case relu(maxValue: Double?, negativeSlope: Double, threshold: Double)
+        /// `x` for `x > 0`, `α (eˣ − 1)` otherwise.
+        case elu(alpha: Double)
     }
 
-    public func apply(_ inputs: [Tensor]) throws -> Tensor { try activation(single(inputs)) }
-}
+    /// An `Activation` layer.
+    public convenience init(_ activation: Activation) { self.init(kind: "Activation", .named(activation)) }
 
-/// Softmax over a given dimension of the graph's layout.
-public final class SoftmaxOp: GraphOp, ShapeOnlyOp {
-    public let kind = "Softmax"
-    /// A Keras axis (negative from the end); mapped to the graph's layout per input rank.
-    public let axis: Int
-    public var isTraining = true
-
-    public init(axis: Int) { self.axis = axis }
-
-    public func apply(_ inputs: [Tensor]) throws -> Tensor {
-        let x = try single(inputs)
-        return try Functional.softmax(x, dim: KerasAxis.dim(axis, rank: x.rank))
-    }
-}
-
-/// Keras' ReLU layer and LeakyReLU / ELU with parameters: `max_value` above the cap,
-/// `x` from `threshold` up, `negative_slope · (x − threshold)` below.
-public final class ReLUOp: GraphOp, ShapeOnlyOp {
-    public let kind: String
-    public let maxValue: Double?
-    public let negativeSlope: Double
-    public let threshold: Double
-    public var isTraining = true
-
-    public init(kind: String = "ReLU", maxValue: Double?, negativeSlope: Double, threshold: Double) {
-        self.kind = kind
-        self.maxValue = maxValue
-        self.negativeSlope = negativeSlope
-        self.threshold = threshold
-    }
-
-    public func apply(_ inputs: [Tensor]) throws -> Tensor {
-        let x = try single(inputs)
-        var y: Tensor
-        if negativeSlope == 0 && threshold == 0 {
-            y = try x.relu()
-        } else {
-            let below = try (x - threshold) * negativeSlope
-            y = try Tensor.where(x.ge(threshold), x, below)
+    /// Whether the layer is a softmax (over the channels or a given axis).
+    public var isSoftmax: Bool {
+        switch mode {
+        case .named(let activation): activation == .softmax
+        case .softmax: true
+        case .relu, .elu: false
         }
-        if let maxValue { y = try y.clamp(max: maxValue) }
-        return y
     }
-}
-
-/// ELU with a given alpha: `x` for `x > 0`, `α (eˣ − 1)` otherwise.
-public final class ELUOp: GraphOp, ShapeOnlyOp {
-    public let kind = "ELU"
-    public let alpha: Double
-    public var isTraining = true
-
-    public init(alpha: Double) { self.alpha = alpha }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {
         let x = try single(inputs)
-        if alpha == 1 { return try x.elu() }
-        return try Tensor.where(x.gt(0), x, (x.exp() - 1) * alpha)
+        switch mode {
+        case .named(let activation):
+            return try activation(x)
+        case .softmax(let axis):
+            return try Functional.softmax(x, dim: KerasAxis.dim(axis, rank: x.rank))
+        case let .relu(maxValue, negativeSlope, threshold):
+            var y: Tensor
+            if negativeSlope == 0 && threshold == 0 {
+                y = try x.relu()
+            } else {
+                let below = try (x - threshold) * negativeSlope
+                y = try Tensor.where(x.ge(threshold), x, below)
+            }
+            if let maxValue { y = try y.clamp(max: maxValue) }
+            return y
+        case .elu(let alpha):
+            if alpha == 1 { return try x.elu() }
+            return try Tensor.where(x.gt(0), x, (x.exp() - 1) * alpha)
+        }
     }
 }
 
 /// Add, Subtract, Multiply, Average, Maximum, Minimum (broadcasting, as Keras allows for
 /// squeeze-and-excite products).
-public final class MergeOp: GraphOp {
+public final class MergeOp: ModeGraphOp<MergeOp.Mode>, GraphOp {
     public enum Mode: String, Sendable { case add, subtract, multiply, average, maximum, minimum }
-    public let kind: String
-    public let mode: Mode
-    public var isTraining = true
-
-    public init(kind: String, _ mode: Mode) {
-        self.kind = kind
-        self.mode = mode
-    }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {
         guard inputs.count >= (mode == .subtract ? 2 : 1), mode != .subtract || inputs.count == 2 else {
@@ -164,8 +134,7 @@ public final class PadCropOp: GraphOp, ShapeOnlyOp {
     }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {
-        let x = try single(inputs)
-        guard x.rank == 4 else { throw GraphError.shape(kind: kind, detail: "needs a [N, C, H, W] input, got \(x.shape)") }
+        let x = try featureMap(single(inputs))
         guard crops else { return try Functional.pad(x, [left, right, top, bottom]) }
         let h = x.shape[2], w = x.shape[3]
         guard top + bottom < h, left + right < w else {
@@ -195,8 +164,7 @@ public final class PoolOp: GraphOp, ShapeOnlyOp {
     }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {
-        let x = try single(inputs)
-        guard x.rank == 4 else { throw GraphError.shape(kind: kind, detail: "needs a [N, C, H, W] input, got \(x.shape)") }
+        let x = try featureMap(single(inputs))
         let (top, bottom) = padding.amounts(size: x.shape[2], kernel: kernel.0, stride: stride.0)
         let (left, right) = padding.amounts(size: x.shape[3], kernel: kernel.1, stride: stride.1)
         let pads = [left, right, top, bottom]
@@ -231,8 +199,7 @@ public final class GlobalPoolOp: GraphOp, ShapeOnlyOp {
     }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {
-        let x = try single(inputs)
-        guard x.rank == 4 else { throw GraphError.shape(kind: kind, detail: "needs a [N, C, H, W] input, got \(x.shape)") }
+        let x = try featureMap(single(inputs))
         return mode == .average ? try x.mean(dims: [2, 3], keepDim: keepDims) : try x.max(dims: [2, 3], keepDim: keepDims)
     }
 }
@@ -250,8 +217,7 @@ public final class UpSamplingOp: GraphOp, ShapeOnlyOp {
     }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {
-        let x = try single(inputs)
-        guard x.rank == 4 else { throw GraphError.shape(kind: kind, detail: "needs a [N, C, H, W] input, got \(x.shape)") }
+        let x = try featureMap(single(inputs))
         let out = (x.shape[2] * size.0, x.shape[3] * size.1)
         return try Functional.interpolate(x, size: out, mode: bilinear ? .bilinear : .nearest, alignCorners: bilinear ? false : nil)
     }
@@ -259,21 +225,13 @@ public final class UpSamplingOp: GraphOp, ShapeOnlyOp {
 
 /// Flatten, Reshape and Permute, in Keras' channels-last order (feature maps are viewed as NHWC
 /// for the operation and turned back to NCHW when the result is 4-D).
-public final class ReshapeOp: GraphOp, ShapeOnlyOp {
+public final class ReshapeOp: ModeGraphOp<ReshapeOp.Mode>, GraphOp, ShapeOnlyOp {
     public enum Mode: Sendable {
         case flatten
         /// Keras' target shape without the batch (-1 allowed once).
         case reshape([Int])
         /// Keras' 1-based permutation of the non-batch axes.
         case permute([Int])
-    }
-    public let kind: String
-    public let mode: Mode
-    public var isTraining = true
-
-    public init(kind: String, _ mode: Mode) {
-        self.kind = kind
-        self.mode = mode
     }
 
     public func apply(_ inputs: [Tensor]) throws -> Tensor {

@@ -140,21 +140,22 @@ enum KerasLayerFactory {
             return ActivationOp(try activation())
         case "ReLU":
             let maxValue = cfg["max_value"]?.numberValue
-            return ReLUOp(
-                maxValue: maxValue, negativeSlope: cfg["negative_slope"]?.numberValue ?? 0, threshold: cfg["threshold"]?.numberValue ?? 0)
+            return ActivationOp(
+                kind: name,
+                .relu(maxValue: maxValue, negativeSlope: cfg["negative_slope"]?.numberValue ?? 0, threshold: cfg["threshold"]?.numberValue ?? 0))
         case "LeakyReLU":
             let slope = cfg["negative_slope"]?.numberValue ?? cfg["alpha"]?.numberValue ?? 0.3
-            return ReLUOp(kind: name, maxValue: nil, negativeSlope: slope, threshold: 0)
+            return ActivationOp(kind: name, .relu(maxValue: nil, negativeSlope: slope, threshold: 0))
         case "PReLU":
             let alpha = try weight("alpha")
             // Keras' alpha has the input's shape without the batch (channels last), 1 on shared axes.
             let shaped = alpha.rank == 3 ? try alpha.permute([2, 0, 1]).unsqueeze(0).contiguous() : alpha
             return try PReLUOp(alpha: shaped)
         case "ELU":
-            return ELUOp(alpha: cfg["alpha"]?.numberValue ?? 1)
+            return ActivationOp(kind: name, .elu(alpha: cfg["alpha"]?.numberValue ?? 1))
         case "Softmax":
             let axis = cfg["axis"]?.intValue ?? cfg["axis"]?.arrayValue?.first?.intValue ?? -1
-            return SoftmaxOp(axis: axis)
+            return ActivationOp(kind: name, .softmax(axis: axis))
         case "Add": return MergeOp(kind: name, .add)
         case "Subtract": return MergeOp(kind: name, .subtract)
         case "Multiply": return MergeOp(kind: name, .multiply)
