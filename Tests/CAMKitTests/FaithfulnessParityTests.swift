@@ -24,10 +24,7 @@ import CAMKit
         let expected = try SafeTensors.read(contentsOf: Fixtures.url("faithfulness/metrics.safetensors"))
         let inputs = try SafeTensors.read(contentsOf: Fixtures.url(try #require(expected.metadata["input"])))
         let modelFile = try #require(expected.metadata["model"])
-        let weights = try SafeTensors.read(contentsOf: Fixtures.url(modelFile))
-        var state: [String: Tensor] = [:]
-        for (key, t) in weights.tensors where key.hasPrefix("model.") { state[String(key.dropFirst(6))] = t }
-        let model = try TorchvisionImport.model(from: state, file: modelFile)
+        let model = try ExplainParityTests.fixtureModel(modelFile)
         let input = try inputs.tensor("input")
         let stack = try expected.tensor("maps")
         let (h, w) = (stack.shape[1], stack.shape[2])
