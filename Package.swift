@@ -35,7 +35,8 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 
 /// Every stage target, so that the umbrella `CAMKit` and the tests can name them all.
 let stages: [Target.Dependency] = [
-    "CAMCore", "CAMImaging", "CAMFormats", "CAMModels", "CAMData", "CAMExplain", "CAMLocalize", "CAMTrain", "CAMReport", "CAMJobs"
+    "CAMCore", "CAMImaging", "CAMFormats", "CAMModels", "CAMData", "CAMExplain", "CAMFaithfulness", "CAMLocalize", "CAMTrain", "CAMReport",
+    "CAMJobs"
 ]
 
 let package = Package(
@@ -58,7 +59,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0")
     ],
     targets: [
-        // C: libtorch and OpenCV shims apart (the Torch product links no OpenCV), libhdf5 and zlib as system libraries (CSystemZlib: ZIPFoundation has its own CZlib module).
+        // C: libtorch, OpenCV and Eigen shims apart (the Torch product links no OpenCV), libhdf5 and zlib as system libraries (CSystemZlib: ZIPFoundation has its own CZlib module).
         .target(
             name: "CTorch",
             cxxSettings: [.unsafeFlags(nativeIncludes + ["-O2", "-Wno-deprecated-declarations"])],
@@ -69,6 +70,8 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
             linkerSettings: [.linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_imgcodecs")]
         ),
+        // Eigen's sparse solver for ROAD's imputation (header-only; Debian libeigen3-dev).
+        .target(name: "CImpute", cxxSettings: [.unsafeFlags(["-I/usr/include/eigen3", "-O2"])]),
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5"),
         .systemLibrary(name: "CSystemZlib", path: "Sources/CSystemZlib"),
         .target(name: "Torch", dependencies: ["CTorch"]),
@@ -89,6 +92,8 @@ let package = Package(
         .target(name: "CAMData", dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMFormats"]),
         /// CAM, Grad-CAM and the family; raw maps to display maps.
         .target(name: "CAMExplain", dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMModels"]),
+        /// Faithfulness metrics of maps: drop/increase in confidence, ROAD with its imputer, deletion/insertion.
+        .target(name: "CAMFaithfulness", dependencies: ["CAMCore", "Torch", "CAMModels", "CAMData", "CAMExplain", "CImpute"]),
         /// Boxes from maps, threshold sweeps, dataset metrics, the result store.
         .target(name: "CAMLocalize", dependencies: ["CAMCore", "CAMImaging", "CAMFormats", "CAMExplain", grdb]),
         /// Training: trainer, runs, checkpoints on disk.
@@ -102,8 +107,8 @@ let package = Package(
         .target(
             name: "CAMJobs",
             dependencies: [
-                "CAMCore", "Torch", "CAMImaging", "CAMFormats", "CAMModels", "CAMData", "CAMExplain", "CAMLocalize", "CAMTrain",
-                "CAMReport", .product(name: "Crypto", package: "swift-crypto")
+                "CAMCore", "Torch", "CAMImaging", "CAMFormats", "CAMModels", "CAMData", "CAMExplain", "CAMFaithfulness", "CAMLocalize",
+                "CAMTrain", "CAMReport", .product(name: "Crypto", package: "swift-crypto")
             ]
         ),
         /// The library product: re-exports every stage.

@@ -208,7 +208,9 @@ public final class Explainer {
         }
     }
 
-    private func resolveTargets(_ selection: TargetSelection, probabilities: Tensor) throws -> [[Int]] {
+    /// The classes each image is explained for under `selection`, given the batch's [N, classes]
+    /// probabilities (`.predicted`: the argmax); classes out of range are errors.
+    public func resolveTargets(_ selection: TargetSelection, probabilities: Tensor) throws -> [[Int]] {
         let n = probabilities.shape[0], classes = model.classes
         func checked(_ c: Int) throws -> Int {
             guard (0..<classes).contains(c) else { throw ExplainError.classOutOfRange(c, classes: classes) }

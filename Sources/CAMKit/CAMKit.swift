@@ -3,6 +3,7 @@
 @_exported import CAMCore
 @_exported import CAMData
 @_exported import CAMExplain
+@_exported import CAMFaithfulness
 @_exported import CAMFormats
 @_exported import CAMImaging
 @_exported import CAMJobs

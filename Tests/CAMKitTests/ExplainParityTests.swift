@@ -42,10 +42,7 @@ import CAMKit
     static func setup() throws -> Setup {
         let inputs = try SafeTensors.read(contentsOf: Fixtures.url("explain/input.safetensors"))
         let modelFile = try #require(inputs.metadata["model"])
-        let weights = try SafeTensors.read(contentsOf: Fixtures.url(modelFile))
-        var state: [String: Tensor] = [:]
-        for (key, t) in weights.tensors where key.hasPrefix("model.") { state[String(key.dropFirst(6))] = t }
-        let model = try TorchvisionImport.model(from: state, file: modelFile)
+        let model = try fixtureModel(modelFile)
         let input = try inputs.tensor("input")
         let logits = try withInferenceMode { try model(input) }
         // The maps were computed with these weights; stale fixtures fail here rather than everywhere.
@@ -58,6 +55,14 @@ import CAMKit
             classes: try #require(inputs.metadata["classes"]).split(separator: ",").map { Int($0)! },
             pytorchGradCAM: try SafeTensors.read(contentsOf: Fixtures.url("explain/pytorch_grad_cam.safetensors")),
             torchcam: try SafeTensors.read(contentsOf: Fixtures.url("explain/torchcam.safetensors")))
+    }
+
+    /// A model fixture (`models/tv_*.safetensors`: the state dict under `model.`) as a torchvision ResNet.
+    static func fixtureModel(_ modelFile: String) throws -> ResNet {
+        let weights = try SafeTensors.read(contentsOf: Fixtures.url(modelFile))
+        var state: [String: Tensor] = [:]
+        for (key, t) in weights.tensors where key.hasPrefix("model.") { state[String(key.dropFirst(6))] = t }
+        return try TorchvisionImport.model(from: state, file: modelFile)
     }
 
     /// Largest |a - b| relative to the largest |b|.

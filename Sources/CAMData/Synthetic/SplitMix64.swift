@@ -1,3 +1,5 @@
+import Foundation
+
 /// SplitMix64: a small, fast, seedable generator with the same output on every platform, used
 /// wherever CAMKit's data pipeline must be reproducible (synthetic images, shuffling, augmentation).
 public struct SplitMix64: RandomNumberGenerator, Sendable {
@@ -28,6 +30,13 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
     /// A double uniform in `[0, 1)` (53 random bits).
     public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// A standard normal sample (Box–Muller on two uniforms; the sine half is not kept).
+    public mutating func gaussian() -> Double {
+        let u1 = 1 - unit()  // (0, 1]: the logarithm stays finite
+        let u2 = unit()
+        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+    }
 
     /// A double uniform in `range`.
     public mutating func uniform(_ range: ClosedRange<Double>) -> Double {
