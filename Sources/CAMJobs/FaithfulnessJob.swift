@@ -116,7 +116,7 @@ public enum FaithfulnessJob {
         guard !options.methods.isEmpty, !options.layers.isEmpty else {
             throw ExplainError.invalidRequest("at least one method and one layer are needed")
         }
-        let decoded = try images.map { try ImageCodec.decode(contentsOf: $0) }
+        let decoded = try images.map { try ImageHeader.decodeBounded(contentsOf: $0) }
         let names = ExplainJob.outputNames(images).map { $0.deletingPathExtension().lastPathComponent }
         let explainer = Explainer(model: loaded.model)
         let info = loaded.info
