@@ -122,8 +122,20 @@ public enum ThreadLimits {
     /// Rejects `value` (when given) outside 1...`max`, naming `option`.
     public static func check(_ value: Int?, option: String, max: Int) throws {
         guard let value else { return }
-        guard (1...max).contains(value) else { throw ValidationError("\(option) \(value) is out of range: give 1...\(max)") }
+        try check(value, option: option, in: 1...max)
     }
+
+    /// Rejects `value` (when given) outside `range`, naming `option` and the range.
+    public static func check(_ value: Int?, option: String, in range: ClosedRange<Int>) throws {
+        guard let value else { return }
+        guard range.contains(value) else {
+            throw ValidationError("\(option) \(value) is out of range: give \(range.lowerBound)...\(range.upperBound)")
+        }
+    }
+
+    /// The largest batch any command takes (`--batch-size`): beyond it a batch of 224-pixel images
+    /// alone needs gigabytes.
+    public static let maxBatchSize = 4096
 
     /// `check` for `--workers`.
     public static func checkWorkers(_ value: Int) throws { try check(value, option: "--workers", max: maxWorkers) }

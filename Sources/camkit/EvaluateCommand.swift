@@ -76,7 +76,11 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
 
-    func validate() throws { try ThreadLimits.checkWorkers(workers) }
+    func validate() throws {
+        try ThreadLimits.checkWorkers(workers)
+        try ThreadLimits.check(batchSize, option: "--batch-size", in: 1...ThreadLimits.maxBatchSize)
+        try ThreadLimits.check(limit, option: "--limit", in: 1...Int(Int32.max))
+    }
 
     func run() throws {
         try runtime.run {

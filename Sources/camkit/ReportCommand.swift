@@ -63,9 +63,9 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try runtime.run {
-            guard galleryCount >= 0 else { throw ValidationError("--gallery-count must be >= 0") }
+            try ThreadLimits.check(galleryCount, option: "--gallery-count", in: 0...1000)
             guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be in 0...1") }
-            guard tileHeight >= 16 else { throw ValidationError("--tile-height must be >= 16") }
+            try ThreadLimits.check(tileHeight, option: "--tile-height", in: 16...4096)
             guard let map = ColorMap(name: colormap) else {
                 throw ValidationError("unknown colour map '\(colormap)'; known: \(ColorMap.allCases.map(\.name).joined(separator: ", "))")
             }

@@ -70,6 +70,10 @@ struct TrainCommand: ParsableCommand {
         if resume == nil && (dataset == nil || out == nil) { throw ValidationError("give --dataset and --out, or --resume DIR") }
         if let classes, classes < 1 { throw ValidationError("--classes must be at least 1, got \(classes)") }
         try ThreadLimits.checkWorkers(workers)
+        try ThreadLimits.check(batchSize, option: "--batch-size", in: 1...ThreadLimits.maxBatchSize)
+        try ThreadLimits.check(epochs, option: "--epochs", in: 1...100_000)
+        try ThreadLimits.check(imageSize, option: "--image-size", in: 16...4096)
+        try ThreadLimits.check(checkpointEvery, option: "--checkpoint-every", in: 0...Int(Int32.max))
     }
 
     func run() throws {
