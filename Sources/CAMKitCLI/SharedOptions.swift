@@ -103,6 +103,32 @@ public struct ScoreOptions: ParsableArguments {
 }
 
 /// `--out`: the folder a command writes its files to (explain, localize, evaluate).
+/// What every command that makes maps of images takes: the images, the model, which maps
+/// (methods × layers), for which classes, and the score (`explain`, `faithfulness`).
+public struct MapRequestOptions: ParsableArguments {
+    public init() {}
+
+    @Argument(help: "Image files (JPEG, PNG, WebP, BMP).")
+    public var images: [String]
+
+    @OptionGroup public var model: ModelOptions
+
+    @OptionGroup public var selection: MapSelectionOptions
+
+    @OptionGroup public var classes: TargetClassOptions
+
+    @OptionGroup public var scoring: ScoreOptions
+
+    public var imageURLs: [URL] { images.map { URL(fileURLWithPath: $0) } }
+
+    /// Tells on stderr which method × layer pairs were left out and why (CAM away from its layer).
+    public static func noteSkipped(_ skipped: [SkippedPair]) {
+        for s in skipped {
+            FileHandle.standardError.write(Data("camkit: note: skipped \(s.method) at \(s.layer): \(s.reason)\n".utf8))
+        }
+    }
+}
+
 public struct OutputOptions: ParsableArguments {
     public init() {}
 

@@ -13,16 +13,7 @@ struct ExplainCommand: ParsableCommand {
             "Methods: \(CAMMethod.allCases.map(\.rawValue).joined(separator: " ")). Files: <image stem>.<method>.<layer>.<class>.png (raw maps as .npy with --raw, image-size maps as .map.npy with --maps) and explain.json (top-5 classes with logits and probabilities, files written). CAM exists only at the layer feeding global average pooling: with other layers too, it runs there only and the rest is listed under 'skipped'."
     )
 
-    @Argument(help: "Image files (JPEG, PNG, WebP, BMP).")
-    var images: [String]
-
-    @OptionGroup var model: ModelOptions
-
-    @OptionGroup var selection: MapSelectionOptions
-
-    @OptionGroup var classes: TargetClassOptions
-
-    @OptionGroup var scoring: ScoreOptions
+    @OptionGroup var request: MapRequestOptions
 
     @Option(help: "Map normalisation: tutorial (divide by max) or standard (ReLU, min-max).")
     var normalize: MapNormalization = .standard
@@ -48,10 +39,10 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         try runtime.run {
-            let loaded = try model.load()
-            var options = ExplainOptions(methods: try selection.methods(), layers: selection.layers(for: loaded.model))
-            options.classes = try classes.indices()
-            options.score = scoring.score
+            let loaded = try request.model.load()
+            var options = ExplainOptions(methods: try request.selection.methods(), layers: request.selection.layers(for: loaded.model))
+            options.classes = try request.classes.indices()
+            options.score = request.scoring.score
             options.normalization = normalize
             guard let map = ColorMap(name: colormap) else {
                 throw ValidationError("unknown colour map '\(colormap)'; known: \(ColorMap.allCases.map(\.name).joined(separator: ", "))")
@@ -66,11 +57,9 @@ struct ExplainCommand: ParsableCommand {
             options.writeRaw = raw
             options.writeImageMaps = maps
             let report = try ExplainJob.run(
-                images: images.map { URL(fileURLWithPath: $0) }, model: loaded, options: options,
+                images: request.imageURLs, model: loaded, options: options,
                 outputDirectory: output.directory)
-            for s in report.skipped {
-                FileHandle.standardError.write(Data("camkit: note: skipped \(s.method) at \(s.layer): \(s.reason)\n".utf8))
-            }
+            MapRequestOptions.noteSkipped(report.skipped)
             for entry in report.images {
                 let best = entry.top5.first.map { "\($0.name) (class \($0.classIndex), p=\(String(format: "%.3f", $0.probability)))" } ?? "-"
                 print("\(entry.image): \(best); \(entry.files.count) files")

@@ -13,16 +13,7 @@ struct FaithfulnessCommand: ParsableCommand {
             "Metrics: \(FaithfulnessMetric.allCases.map(\.rawValue).joined(separator: " ")) (docs/PROTOCOLS.md). Every metric reads the softmax probability of the map's class. Maps are computed like `camkit explain` (ReLU, min-max, bilinear to the model's input size), or read with --maps DIR from <image stem>.<method>.<layer>.<class>.npy (or .map.npy) at the input's or the image's size."
     )
 
-    @Argument(help: "Image files (JPEG, PNG, WebP, BMP).")
-    var images: [String]
-
-    @OptionGroup var model: ModelOptions
-
-    @OptionGroup var selection: MapSelectionOptions
-
-    @OptionGroup var classes: TargetClassOptions
-
-    @OptionGroup var scoring: ScoreOptions
+    @OptionGroup var request: MapRequestOptions
 
     @Option(name: .customLong("metric"), parsing: .upToNextOption, help: "One or more metrics (default: all).")
     var metricNames: [String] = FaithfulnessMetric.allCases.map(\.rawValue)
@@ -58,16 +49,15 @@ struct FaithfulnessCommand: ParsableCommand {
             settings.steps = steps
             settings.batchSize = batchSize
             try settings.validate()
-            let loaded = try model.load()
-            var options = FaithfulnessOptions(methods: try selection.methods(), layers: selection.layers(for: loaded.model), settings: settings)
-            options.classes = try classes.indices()
-            options.score = scoring.score
+            let loaded = try request.model.load()
+            var options = FaithfulnessOptions(
+                methods: try request.selection.methods(), layers: request.selection.layers(for: loaded.model), settings: settings)
+            options.classes = try request.classes.indices()
+            options.score = request.scoring.score
             options.mapsDirectory = maps.map { URL(fileURLWithPath: $0) }
             let report = try FaithfulnessJob.run(
-                images: images.map { URL(fileURLWithPath: $0) }, model: loaded, options: options, outputDirectory: output.directory)
-            for s in report.skipped {
-                FileHandle.standardError.write(Data("camkit: note: skipped \(s.method) at \(s.layer): \(s.reason)\n".utf8))
-            }
+                images: request.imageURLs, model: loaded, options: options, outputDirectory: output.directory)
+            MapRequestOptions.noteSkipped(report.skipped)
             for row in report.summary {
                 print("\(row.method) \(row.layer) \(row.metric): \(String(format: "%.4f", row.mean)) (\(row.maps) maps)")
             }
