@@ -93,15 +93,17 @@ let package = Package(
         /// CAM, Grad-CAM and the family; raw maps to display maps.
         .target(name: "CAMExplain", dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMModels"]),
         /// Faithfulness metrics of maps: drop/increase in confidence, ROAD with its imputer, deletion/insertion.
-        .target(name: "CAMFaithfulness", dependencies: ["CAMCore", "Torch", "CAMModels", "CAMData", "CAMExplain", "CImpute"]),
+        .target(name: "CAMFaithfulness", dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMModels", "CAMData", "CAMExplain", "CImpute"]),
         /// Boxes from maps, threshold sweeps, dataset metrics, the result store.
-        .target(name: "CAMLocalize", dependencies: ["CAMCore", "CAMImaging", "CAMFormats", "CAMExplain", grdb]),
+        .target(name: "CAMLocalize", dependencies: ["CAMCore", "CAMImaging", "CAMFormats", "CAMExplain", "CAMFaithfulness", grdb]),
         /// Training: trainer, runs, checkpoints on disk.
         .target(name: "CAMTrain", dependencies: ["CAMCore", "Torch", "CAMModels", "CAMData"]),
         /// Panels, charts, the HTML report.
         .target(
             name: "CAMReport",
-            dependencies: ["CAMCore", "Torch", "CAMImaging", "CAMModels", "CAMData", "CAMExplain", "CAMLocalize", "CAMTrain", mustache]
+            dependencies: [
+                "CAMCore", "Torch", "CAMImaging", "CAMModels", "CAMData", "CAMExplain", "CAMFaithfulness", "CAMLocalize", "CAMTrain", mustache
+            ]
         ),
         /// The file-writing jobs that the CLI and the server call: explain, localize, evaluate, demo, data inspect.
         .target(
@@ -133,7 +135,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
         // CSystemZlib: the inflate tests compress their own decompression bomb.
-        .testTarget(name: "CAMKitTests", dependencies: stages + ["CAMKit", "Torch", "TestSupport", "CSystemZlib"]),
+        .testTarget(name: "CAMKitTests", dependencies: stages + ["CAMKit", "Torch", "TestSupport", "CSystemZlib", grdb]),
         .testTarget(
             name: "CAMServerTests",
             dependencies: ["CAMServer", "CAMKit", "Torch", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]

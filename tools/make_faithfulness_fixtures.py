@@ -32,6 +32,13 @@ Writes Tests/Fixtures/faithfulness/metrics.safetensors:
   road_morf, road_lerf [M, 9]              per percentile 10..90 (score after imputation - score)
   road_morf_average, road_lerf_average [M] the Average classes; road_combined [M]
   deletion, insertion [M]                  torchcam, steps 20 (its default); *_steps7: steps 7
+and Tests/Fixtures/faithfulness/pointing.safetensors: the pointing games of the same 5 maps against
+  made-up ground-truth boxes (normalised [ymin, xmin, ymax, xmax], covering the map pixels
+  floor(min * size) ..< ceil(max * size), as CAMKit's BoundingBox.pixelRect; several boxes count as
+  their union): boxes [M, 2, 4] with box_count [M] (1 or 2 used), hit_t15 / hit_t3 [M] from TorchRay
+  1.0.0.2's PointingGame.evaluate (tolerance 15 and 3, +1 -> 1, -1 -> 0) at the map's argmax, and
+  energy [M], Score-CAM's energy_point_game (sum of the map in the boxes / sum of the map) with rows
+  for y (Score-CAM's own code indexes the first axis with x), 0 where the map sums to 0;
 and Tests/Fixtures/faithfulness/imputer.safetensors: small cases of NoisyLinearImputer (noise 0)
   case<k>.image [3, h, w], case<k>.known [h, w] (1 = kept, 0 = imputed), case<k>.imputed [3, h, w]
   0: 12x16, a random half of the pixels imputed; 1: 12x16, a block touching two borders and a
@@ -44,6 +51,7 @@ tools/requirements-gradcam.txt):
     python3.11 -m venv tools/.venv && tools/.venv/bin/pip install -r tools/requirements-faithfulness.txt
     tools/.venv/bin/python tools/make_faithfulness_fixtures.py
 """
+import math
 import os
 import sys
 from contextlib import contextmanager
@@ -64,6 +72,7 @@ from pytorch_grad_cam.metrics.cam_mult_image import DropInConfidence, IncreaseIn
 from pytorch_grad_cam.metrics.perturbation_confidence import RemoveMostRelevantFirst  # noqa: E402
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputSoftmaxTarget  # noqa: E402
 from torchcam.metrics import DeletionInsertionMetric  # noqa: E402
+from torchray.benchmark.pointing_game import PointingGame  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures")
 OUT = os.path.join(ROOT, "faithfulness")
@@ -152,6 +161,62 @@ def torchcam_metrics(model, x, maps, images, classes, steps):
     return torch.tensor(deletion, dtype=torch.float32), torch.tensor(insertion, dtype=torch.float32)
 
 
+def box_mask(boxes, h, w):
+    """The union of the boxes' pixels (BoundingBox.pixelRect's rule)."""
+    mask = torch.zeros(h, w, dtype=torch.bool)
+    for ymin, xmin, ymax, xmax in boxes:
+        x0 = max(0, min(w - 1, math.floor(xmin * w)))
+        y0 = max(0, min(h - 1, math.floor(ymin * h)))
+        x1 = max(x0 + 1, min(w, math.ceil(xmax * w)))
+        y1 = max(y0 + 1, min(h, math.ceil(ymax * h)))
+        mask[y0:y1, x0:x1] = True
+    return mask
+
+
+def pointing_cases(maps):
+    h, w = maps.shape[1:]
+    gen = torch.Generator().manual_seed(5)
+    boxes = torch.zeros(len(maps), 2, 4, dtype=torch.float64)
+    counts = []
+    for m in range(len(maps)):
+        n = 2 if m % 2 else 1
+        counts.append(n)
+        for b in range(n):
+            lo = torch.rand(2, generator=gen, dtype=torch.float64) * 0.7
+            size = 0.1 + torch.rand(2, generator=gen, dtype=torch.float64) * 0.3
+            boxes[m, b] = torch.cat([lo, torch.minimum(lo + size, torch.ones(2, dtype=torch.float64))])
+    # Boxes placed from the maps' maxima, so that both tolerances hit and miss: map 0 two rows below
+    # its maximum (hits at 3 and 15), map 2 eight columns right of it (hits at 15 only), map 3's second
+    # box over it; maps 1 (all zero: its "maximum" is pixel 0) and 4 keep their random boxes.
+    def peak(m):
+        py, px = divmod(int(torch.argmax(maps[m])), w)
+        return py, px
+
+    py, px = peak(0)
+    boxes[0, 0] = torch.tensor([(py + 2) / h, (px - 1) / w, (py + 6) / h, (px + 4) / w], dtype=torch.float64)
+    py, px = peak(2)
+    boxes[2, 0] = torch.tensor([(py - 2) / h, (px + 8) / w, (py + 3) / h, (px + 14) / w], dtype=torch.float64)
+    py, px = peak(3)
+    boxes[3, 1] = torch.tensor([(py - 3) / h, (px - 3) / w, (py + 3) / h, (px + 3) / w], dtype=torch.float64)
+    boxes.clamp_(0, 1)
+    hits = {15: [], 3: []}
+    energy = []
+    for m in range(len(maps)):
+        mask = box_mask(boxes[m, :counts[m]].tolist(), h, w)
+        index = int(torch.argmax(maps[m]))  # the first maximum in row-major order
+        point = (index % w, index // w)  # TorchRay's (u, v) = (x, y)
+        for t in hits:
+            hits[t].append(1.0 if PointingGame(num_classes=1, tolerance=t).evaluate(mask, point) == 1 else 0.0)
+        total = maps[m].double().sum()
+        energy.append(float((maps[m].double() * mask).sum() / total) if total > 0 else 0.0)
+    assert 0 < sum(hits[3]) < len(maps), f"tolerance 3 should both hit and miss: {hits[3]}"
+    assert sum(hits[3]) < sum(hits[15]), f"tolerance 15 should hit more than 3: {hits}"
+    return {
+        "boxes": boxes.contiguous(), "box_count": torch.tensor(counts), "hit_t15": torch.tensor(hits[15], dtype=torch.float32),
+        "hit_t3": torch.tensor(hits[3], dtype=torch.float32), "energy": torch.tensor(energy, dtype=torch.float32),
+    }
+
+
 def imputer_cases():
     gen = torch.Generator().manual_seed(11)
     cases = {}
@@ -202,12 +267,15 @@ def main():
         "percentiles": ",".join(map(str, PERCENTILES)), "imputationNoise": "0", "versions": versions,
     }
     os.makedirs(OUT, exist_ok=True)
-    for name, t in (("metrics", tensors), ("imputer", imputer_cases())):
+    pointing = pointing_cases(maps)
+    for name, t in (("metrics", tensors), ("imputer", imputer_cases()), ("pointing", pointing)):
         path = os.path.join(OUT, f"{name}.safetensors")
         save_file(t, path, metadata=metadata)
         print(f"wrote {path}: {len(t)} tensors, {os.path.getsize(path)} bytes")
     for k in ("drop", "increase", "road_morf_average", "road_lerf_average", "road_combined", "deletion", "insertion"):
         print(k, tensors[k].tolist())
+    for k in ("hit_t15", "hit_t3", "energy"):
+        print(k, pointing[k].tolist())
 
 
 if __name__ == "__main__":

@@ -17,6 +17,10 @@ public enum FaithfulnessMetric: String, CaseIterable, Codable, Sendable {
     case deletion
     /// torchcam's insertion AUC (RISE): most relevant pixels restored onto the baseline, step by step.
     case insertion
+    /// The pointing game (TorchRay): 1 when the map's maximum lies within the tolerance of a ground-truth box, else 0.
+    case pointingGame = "pointing-game"
+    /// Score-CAM's energy-based pointing game: the share of the map's sum inside the ground-truth boxes.
+    case energyPointingGame = "energy-pointing-game"
 
     /// The metric named `name` (`road-morf`, ...), or an error listing the names.
     public init(name: String) throws {
@@ -28,6 +32,9 @@ public enum FaithfulnessMetric: String, CaseIterable, Codable, Sendable {
 
     /// Whether the metric needs ROAD's imputed images.
     public var usesROAD: Bool { self == .roadMoRF || self == .roadLeRF || self == .roadCombined }
+
+    /// Whether the metric needs the image's ground-truth boxes (the pointing games).
+    public var needsBoxes: Bool { self == .pointingGame || self == .energyPointingGame }
 }
 
 /// The settings of a faithfulness run: which metrics, ROAD's percentiles and noise, deletion's steps.
@@ -52,6 +59,8 @@ public struct FaithfulnessSettings: Codable, Sendable, Equatable {
     public var steps: Int = defaultSteps
     /// Perturbed inputs per forward pass.
     public var batchSize: Int = 32
+    /// The pointing game's tolerance, in pixels of the map.
+    public var pointingTolerance: Int = PointingGame.defaultTolerance
 
     public init(metrics: [FaithfulnessMetric]) { self.metrics = metrics }
 
@@ -70,6 +79,11 @@ public struct FaithfulnessSettings: Codable, Sendable, Equatable {
         }
         guard Self.stepRange.contains(steps) else {
             throw FaithfulnessError.badSetting("steps \(steps) is out of range: give \(Self.stepRange.lowerBound)...\(Self.stepRange.upperBound)")
+        }
+        guard PointingGame.toleranceRange.contains(pointingTolerance) else {
+            throw FaithfulnessError.badSetting(
+                "pointing tolerance \(pointingTolerance) is out of range: give \(PointingGame.toleranceRange.lowerBound)...\(PointingGame.toleranceRange.upperBound)"
+            )
         }
         guard Self.batchSizeRange.contains(batchSize) else {
             throw FaithfulnessError.badSetting(
@@ -95,6 +109,8 @@ public enum FaithfulnessError: UserFacingError, Equatable {
     case badTarget(source: String, reason: String)
     /// The imputation solver failed (its message).
     case imputation(source: String, message: String)
+    /// A pointing game asked of a map whose image has no ground-truth box.
+    case noBoxes(source: String, metric: String)
 
     public var description: String {
         switch self {
@@ -105,12 +121,14 @@ public enum FaithfulnessError: UserFacingError, Equatable {
         case let .nonFiniteMap(source): "map '\(source)' holds NaN or infinite values"
         case let .badTarget(source, reason): "map '\(source)': \(reason)"
         case let .imputation(source, message): "ROAD imputation failed for \(source): \(message)"
+        case let .noBoxes(source, metric):
+            "\(metric) needs ground-truth boxes and '\(source)' has none: score it with camkit evaluate on a dataset with boxes, or leave \(metric) out"
         }
     }
 
     public var errorKind: ErrorKind {
         switch self {
-        case .unknownMetric, .badSetting, .badTarget: .badInput
+        case .unknownMetric, .badSetting, .badTarget, .noBoxes: .badInput
         case .mapSize, .nonFiniteMap: .unprocessable
         case .imputation: .internal
         }
@@ -124,6 +142,7 @@ public enum FaithfulnessError: UserFacingError, Equatable {
         case .nonFiniteMap: "map_not_finite"
         case .badTarget: "bad_target"
         case .imputation: "imputation_failed"
+        case .noBoxes: "no_boxes"
         }
     }
 

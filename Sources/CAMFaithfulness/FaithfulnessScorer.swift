@@ -1,5 +1,6 @@
 import Torch
 import CAMModels
+import CAMImaging
 
 /// A map to score: which image of the batch, which class, its values at the input's resolution.
 public struct FaithfulnessMap: Sendable {
@@ -14,8 +15,14 @@ public struct FaithfulnessMap: Sendable {
     /// Keys the ROAD noise stream of this map (with the seed): the same key gives the same noise
     /// whatever else is in the batch. Default: a hash of `source`.
     public var noiseKey: UInt64
+    /// The image's ground-truth boxes (normalised), which the pointing games need.
+    public var boxes: [BoundingBox]?
 
-    public init(image: Int, classIndex: Int, height: Int, width: Int, values: [Float], source: String, noiseKey: UInt64? = nil) {
+    public init(
+        image: Int, classIndex: Int, height: Int, width: Int, values: [Float], source: String, noiseKey: UInt64? = nil,
+        boxes: [BoundingBox]? = nil
+    ) {
+        self.boxes = boxes
         self.image = image
         self.classIndex = classIndex
         self.height = height
@@ -55,6 +62,9 @@ public struct MapFaithfulness: Codable, Sendable, Equatable {
     /// The areas under the curves (trapezoids over `fractions`).
     public var deletion: Float?
     public var insertion: Float?
+    /// The pointing game (1 hit, 0 miss) and the energy-based pointing game (share of the map in the boxes).
+    public var pointingGame: Float?
+    public var energyPointingGame: Float?
 
     init(score: Float) { self.score = score }
 
@@ -68,6 +78,8 @@ public struct MapFaithfulness: Codable, Sendable, Equatable {
         case .roadCombined: roadCombined
         case .deletion: deletion
         case .insertion: insertion
+        case .pointingGame: pointingGame
+        case .energyPointingGame: energyPointingGame
         }
     }
 }
@@ -108,6 +120,16 @@ public final class FaithfulnessScorer {
         var results = maps.map { MapFaithfulness(score: all[$0.image * classes + $0.classIndex]) }
 
         let metrics = Set(settings.metrics)
+        for (m, map) in maps.enumerated() {
+            let boxes = map.boxes ?? []
+            if metrics.contains(.pointingGame) {
+                results[m].pointingGame = PointingGame.hit(
+                    values: map.values, width: map.width, height: map.height, boxes: boxes, tolerance: settings.pointingTolerance)
+            }
+            if metrics.contains(.energyPointingGame) {
+                results[m].energyPointingGame = PointingGame.energy(values: map.values, width: map.width, height: map.height, boxes: boxes)
+            }
+        }
         let orders = ROADOrder.allCases.filter {
             metrics.contains(.roadCombined) || metrics.contains($0 == .mostRelevantFirst ? .roadMoRF : .roadLeRF)
         }
@@ -213,6 +235,9 @@ public final class FaithfulnessScorer {
             guard map.values.allSatisfy(\.isFinite) else { throw FaithfulnessError.nonFiniteMap(source: map.source) }
             guard (0..<shape[0]).contains(map.image) else {
                 throw FaithfulnessError.badTarget(source: map.source, reason: "image \(map.image) is not in the batch of \(shape[0])")
+            }
+            if let metric = settings.metrics.first(where: \.needsBoxes), map.boxes?.isEmpty ?? true {
+                throw FaithfulnessError.noBoxes(source: map.source, metric: metric.rawValue)
             }
         }
     }

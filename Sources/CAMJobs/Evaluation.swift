@@ -7,6 +7,7 @@ import CAMModels
 import CAMData
 import CAMExplain
 import CAMLocalize
+import CAMFaithfulness
 
 /// Settings of a dataset evaluation (`camkit evaluate`).
 public struct EvaluationOptions: Sendable {
@@ -28,6 +29,10 @@ public struct EvaluationOptions: Sendable {
     public var overwrite = false
     /// Show a progress line (count, rate, ETA) when standard error is a terminal.
     public var progress = true
+    /// Also score every map for faithfulness (maps from a model only): rendered as `camkit
+    /// faithfulness` renders them (ReLU, min-max, bilinear to the input size), each the map of the
+    /// sample's ground-truth class.
+    public var faithfulness: FaithfulnessSettings?
 
     public init(methods: [CAMMethod], layers: [String], sweep: SweepConfiguration) {
         self.methods = methods
@@ -54,6 +59,8 @@ public final class LoadedModelBox: @unchecked Sendable {
 /// The outcome of `LocalizationEvaluation.run`.
 public struct EvaluationReport: Sendable {
     public var metrics: [LocalizationMetrics]
+    /// With `faithfulness`: the means per method × layer × metric over every stored sample.
+    public var faithfulness: [FaithfulnessSummaryRow]
     /// Samples evaluated by this run, and those found done in the store.
     public var evaluated: Int
     public var resumed: Int
@@ -84,6 +91,9 @@ public enum LocalizationEvaluation {
             let plan = try MapPlan(methods: options.methods, layers: options.layers, for: box.loaded.model)
             combos = plan.pairs.map { ($0.method.rawValue, $0.layer) }
         case .maps(let dir):
+            if options.faithfulness != nil {
+                throw CAMError("evaluate", "faithfulness metrics need a model (they read its scores), not maps from files", kind: .badInput)
+            }
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
                 throw CAMError("score maps", "no such folder", path: dir.path, kind: .notFound)
@@ -152,8 +162,15 @@ public enum LocalizationEvaluation {
             for e in try store.evaluations(method: method, layer: layer, configuration: options.sweep) { try acc.add(e) }
             metrics.append(try acc.metrics(method: method, layer: layer, boxRule: ruleLabel(options)))
         }
+        var faithfulness: [FaithfulnessSummaryRow] = []
+        if let settings = options.faithfulness {
+            let entries = try combos.flatMap { method, layer in
+                try store.faithfulness(method: method, layer: layer).map { (method, layer, $0.classIndex, $0.metrics) }
+            }
+            faithfulness = FaithfulnessSummary.rows(entries, settings: settings)
+        }
         let jsonURL = output.appendingPathComponent("metrics.json"), csvURL = output.appendingPathComponent("metrics.csv")
-        let summary = MetricsFile(
+        var summary = MetricsFile(
             dataset: datasetSpec, datasetName: dataset.name, samples: total,
             evaluationProtocol: options.sweep.evaluationProtocol, boxRule: ruleLabel(options),
             iou: options.iouMode, thresholdCount: options.sweep.thresholds.count,
@@ -164,12 +181,14 @@ public enum LocalizationEvaluation {
                 if case .maps(let d) = source { return d.path }; return nil
             }(),
             results: metrics)
+        summary.faithfulnessSettings = options.faithfulness
+        summary.faithfulness = options.faithfulness == nil ? nil : faithfulness
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(encoder.encode(summary), to: jsonURL)
         try AtomicFile.write(csv(metrics), to: csvURL)
         return EvaluationReport(
-            metrics: metrics, evaluated: evaluated, resumed: done.count, results: dbURL,
+            metrics: metrics, faithfulness: faithfulness, evaluated: evaluated, resumed: done.count, results: dbURL,
             metricsJSON: jsonURL, metricsCSV: csvURL)
     }
 
@@ -196,6 +215,7 @@ public enum LocalizationEvaluation {
                 workers: options.workers, prefetch: 2, resize: false),
             preprocess: { pixels, s in try preprocessing.apply(pixels: pixels, size: s) })
         let explainer = Explainer(model: loaded.model)
+        let faithfulness = try options.faithfulness.map { try FaithfulnessScorer(model: loaded.model, settings: $0) }
         let iterator = loader.batches(epoch: 0)
         defer { iterator.cancel() }
         let protocolKind = scorer.configuration.evaluationProtocol
@@ -225,10 +245,23 @@ public enum LocalizationEvaluation {
                 jobs.append((m.image, m.method.rawValue, m.layer, m.classIndex, map))
             }
             let scored = try scoreAll(jobs.map { ($0.map, samples[$0.local], nil) }, scorer: scorer)
+            var faithful: [MapFaithfulness]?
+            if let faithfulness {
+                let maps = try explanation.maps.map { m in
+                    let s = samples[m.image]
+                    return FaithfulnessMap(
+                        image: m.image, classIndex: m.classIndex, height: size, width: size,
+                        values: try MapRendering().displayMap(m.raw, height: size, width: size).values,
+                        source: "sample '\(s.id)' \(m.method.rawValue)/\(m.layer)", boxes: s.boxes)
+                }
+                faithful = try faithfulness.score(batch.images, maps: maps)
+            }
             var records: [SampleRecord] = []
             for (local, s) in samples.enumerated() {
                 let maps = jobs.indices.filter { jobs[$0].local == local }.map {
-                    MapRecord(method: jobs[$0].method, layer: jobs[$0].layer, classIndex: jobs[$0].classIndex, scored: scored[$0])
+                    MapRecord(
+                        method: jobs[$0].method, layer: jobs[$0].layer, classIndex: jobs[$0].classIndex, scored: scored[$0],
+                        faithfulness: faithful?[$0])
                 }
                 records.append(
                     SampleRecord(
@@ -326,6 +359,11 @@ public enum LocalizationEvaluation {
             s["model_sha256"] = try FileDigest.sha256(of: b.loaded.source)
             s["normalize"] = options.normalization.rawValue
             s["score"] = options.score.rawValue
+            if let f = options.faithfulness {
+                s["faithfulness"] =
+                    "\(f.metrics.map(\.rawValue).joined(separator: ",")) percentiles=\(f.percentiles.map(FaithfulnessSettings.key).joined(separator: ",")) "
+                    + "noise=\(f.imputationNoise) seed=\(f.seed) steps=\(f.steps) tolerance=\(f.pointingTolerance)"
+            }
         case .maps(let d):
             s["map_folder"] = d.standardizedFileURL.path
         }

@@ -113,6 +113,9 @@ public enum FaithfulnessJob {
         -> FaithfulnessReport
     {
         let scorer = try FaithfulnessScorer(model: loaded.model, settings: options.settings)
+        if let metric = options.settings.metrics.first(where: \.needsBoxes), let first = images.first {
+            throw FaithfulnessError.noBoxes(source: first.lastPathComponent, metric: metric.rawValue)
+        }
         guard !options.methods.isEmpty, !options.layers.isEmpty else {
             throw ExplainError.invalidRequest("at least one method and one layer are needed")
         }
@@ -175,7 +178,7 @@ public enum FaithfulnessJob {
                     FaithfulnessReport.MapEntry(
                         image: names[range.lowerBound + item.map.image], method: item.method, layer: item.layer,
                         classIndex: item.map.classIndex, score: result.score, metrics: values(result, settings: options.settings)))
-                summaryEntries.append((item.method, item.layer, result))
+                summaryEntries.append((item.method, item.layer, item.map.classIndex, result))
             }
             line.update(range.upperBound, units: "images")
         }

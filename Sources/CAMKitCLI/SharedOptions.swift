@@ -102,7 +102,6 @@ public struct ScoreOptions: ParsableArguments {
     public var score: ScoreKind = .logit
 }
 
-/// `--out`: the folder a command writes its files to (explain, localize, evaluate).
 /// What every command that makes maps of images takes: the images, the model, which maps
 /// (methods × layers), for which classes, and the score (`explain`, `faithfulness`).
 public struct MapRequestOptions: ParsableArguments {
@@ -129,6 +128,7 @@ public struct MapRequestOptions: ParsableArguments {
     }
 }
 
+/// `--out`: the folder a command writes its files to (explain, localize, evaluate).
 public struct OutputOptions: ParsableArguments {
     public init() {}
 

@@ -1,4 +1,5 @@
 import Foundation
+import CAMFaithfulness
 
 /// `metrics.json`.
 public struct MetricsFile: Codable, Sendable {
@@ -12,6 +13,9 @@ public struct MetricsFile: Codable, Sendable {
     public var model: String?
     public var maps: String?
     public var results: [LocalizationMetrics]
+    /// With `--faithfulness`: the settings and the means per method × layer × metric (as `faithfulness.json`'s summary).
+    public var faithfulnessSettings: FaithfulnessSettings?
+    public var faithfulness: [FaithfulnessSummaryRow]?
 
     public init(
         dataset: String, datasetName: String, samples: Int, evaluationProtocol: EvaluationProtocol, boxRule: String,

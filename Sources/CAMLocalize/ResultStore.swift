@@ -2,6 +2,7 @@ import CAMCore
 import Foundation
 import GRDB
 import CAMImaging
+import CAMFaithfulness
 
 /// One map's stored result.
 public struct MapRecord: Sendable, Equatable {
@@ -10,12 +11,15 @@ public struct MapRecord: Sendable, Equatable {
     /// The class the map explains (the ground-truth class in an evaluation).
     public var classIndex: Int
     public var scored: ScoredMap
+    /// The map's faithfulness metrics, when the evaluation asked for them (`--faithfulness`).
+    public var faithfulness: MapFaithfulness?
 
-    public init(method: String, layer: String, classIndex: Int, scored: ScoredMap) {
+    public init(method: String, layer: String, classIndex: Int, scored: ScoredMap, faithfulness: MapFaithfulness? = nil) {
         self.method = method
         self.layer = layer
         self.classIndex = classIndex
         self.scored = scored
+        self.faithfulness = faithfulness
     }
 }
 
@@ -73,6 +77,9 @@ public struct SampleRecord: Sendable, Equatable, Codable {
 /// - `box(sample_idx, method, layer, box_index, ymin, xmin, ymax, xmax, polygon, ious, best_iou)`:
 ///   every box of the fixed rule, its outline (JSON `[[x, y], ...]` in map pixels) and its IoU
 ///   with every ground-truth box (JSON).
+/// - `faithfulness(sample_idx, method, layer, class_index, metrics)`: a map's faithfulness metrics
+///   (`MapFaithfulness` as JSON: scores, per-percentile ROAD changes, deletion/insertion curves),
+///   for evaluations run with `--faithfulness`.
 ///
 /// A sample and all its maps are written in one transaction, and a batch of samples in one
 /// transaction: after a crash or `kill -9` a sample is either wholly present or absent, so a
@@ -113,6 +120,10 @@ public final class ResultStore: Sendable {
                             ymin REAL NOT NULL, xmin REAL NOT NULL, ymax REAL NOT NULL, xmax REAL NOT NULL,
                             polygon TEXT NOT NULL, ious TEXT NOT NULL, best_iou REAL NOT NULL,
                             PRIMARY KEY (sample_idx, method, layer, box_index));
+                        CREATE TABLE IF NOT EXISTS faithfulness (
+                            sample_idx INTEGER NOT NULL, method TEXT NOT NULL, layer TEXT NOT NULL, class_index INTEGER NOT NULL,
+                            metrics TEXT NOT NULL,
+                            PRIMARY KEY (sample_idx, method, layer));
                         """)
             }
         } catch {
@@ -192,6 +203,11 @@ public final class ResultStore: Sendable {
                                 s.index, m.method, m.layer, m.classIndex, m.scored.ruleIoU, m.scored.noBox?.rawValue,
                                 m.scored.boxes.count, single, multi
                             ])
+                        if let f = m.faithfulness {
+                            try db.execute(
+                                sql: "INSERT INTO faithfulness (sample_idx, method, layer, class_index, metrics) VALUES (?, ?, ?, ?, ?)",
+                                arguments: [s.index, m.method, m.layer, m.classIndex, try json(f)])
+                        }
                         for (k, b) in m.scored.boxes.enumerated() {
                             try db.execute(
                                 sql: """
@@ -279,6 +295,23 @@ public final class ResultStore: Sendable {
     /// A JSON column's value.
     private static func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(json.utf8))
+    }
+
+    /// The stored faithfulness of every map of `method` / `layer`, in dataset order.
+    public func faithfulness(method: String, layer: String) throws -> [(sampleIndex: Int, classIndex: Int, metrics: MapFaithfulness)] {
+        do {
+            return try queue.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT sample_idx, class_index, metrics FROM faithfulness WHERE method = ? AND layer = ? ORDER BY sample_idx",
+                    arguments: [method, layer]
+                ).map { row in
+                    (row["sample_idx"], row["class_index"], try Self.decode(MapFaithfulness.self, row["metrics"]))
+                }
+            }
+        } catch {
+            throw Self.wrap(error, url, "cannot read the stored faithfulness metrics")
+        }
     }
 
     /// Every stored map of `method` / `layer` as a `SampleEvaluation`, in dataset order.

@@ -81,6 +81,7 @@ public enum Report {
                 hasWarnings: !warnings.isEmpty, warnings: warnings,
                 summary: summaryView(run.metrics),
                 charts: chartsView(run),
+                faithfulness: faithfulnessView(run.metrics),
                 training: training.map(trainingView),
                 gallery: gallery.view,
                 settings: settingsView(run: run, training: training, options: options, galleryCombo: gallery.view?.method))
@@ -552,6 +553,7 @@ struct PageView {
     var warnings: [String]
     var summary: SummaryView
     var charts: ChartsView?
+    var faithfulness: FaithfulnessView?
     var training: TrainingView?
     var gallery: GalleryView?
     var settings: SettingsView

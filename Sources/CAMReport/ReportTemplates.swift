@@ -5,7 +5,8 @@ enum ReportTemplates {
     /// Partials by name, rendered together with `page`.
     static var all: [String: String] {
         [
-            "page": page, "style": style, "summary": summary, "charts": charts, "training": training, "gallery": gallery,
+            "page": page, "style": style, "summary": summary, "charts": charts, "faithfulness": faithfulness, "training": training,
+            "gallery": gallery,
             "settings": settings, "figure": figure
         ]
     }
@@ -30,6 +31,7 @@ enum ReportTemplates {
             <nav>
               <a href="#summary">Summary</a>
               {{#charts}}<a href="#charts">Charts</a>{{/charts}}
+              {{#faithfulness}}<a href="#faithfulness">Faithfulness</a>{{/faithfulness}}
               {{#training}}<a href="#training">Training</a>{{/training}}
               {{#gallery}}<a href="#gallery">Gallery</a>{{/gallery}}
               <a href="#settings">Settings</a>
@@ -44,6 +46,7 @@ enum ReportTemplates {
         {{/hasWarnings}}
         {{#summary}}{{>summary}}{{/summary}}
         {{#charts}}{{>charts}}{{/charts}}
+        {{#faithfulness}}{{>faithfulness}}{{/faithfulness}}
         {{#training}}{{>training}}{{/training}}
         {{#gallery}}{{>gallery}}{{/gallery}}
         {{#settings}}{{>settings}}{{/settings}}
@@ -103,6 +106,27 @@ enum ReportTemplates {
             {{#curves}}{{>figure}}{{/curves}}
           </div>
           {{/combos}}
+        </section>
+
+        """
+
+    static let faithfulness = """
+        <section id="faithfulness">
+          <h2>Faithfulness</h2>
+          <p class="hint">{{hint}}</p>
+          <div class="table-wrap">
+          <table id="faithfulness-table">
+            <thead><tr>{{#columns}}<th scope="col"{{#numeric}} class="num"{{/numeric}}>{{name}}</th>{{/columns}}</tr></thead>
+            <tbody>
+            {{#rows}}
+            <tr class="{{kind}}">{{#cells}}<td{{#numeric}} class="num{{#best}} best{{/best}}"{{/numeric}}>{{text}}</td>{{/cells}}</tr>
+            {{/rows}}
+            </tbody>
+          </table>
+          </div>
+          <div class="grid">
+            {{#figures}}{{>figure}}{{/figures}}
+          </div>
         </section>
 
         """

@@ -55,8 +55,18 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var scoring: ScoreOptions
 
-    @Option(help: "Images per batch.")
+    @Option(help: "Images per batch (and, with --faithfulness, perturbed images per forward pass).")
     var batchSize: Int = 16
+
+    @Option(
+        name: .customLong("faithfulness"), parsing: .upToNextOption,
+        help: """
+            Also score every map for faithfulness with these metrics (\(FaithfulnessMetric.allCases.map(\.rawValue).joined(separator: " "))), \
+            stored per image and averaged in metrics.json; needs --model.
+            """)
+    var faithfulnessMetrics: [String] = []
+
+    @OptionGroup(title: "Faithfulness settings (with --faithfulness)") var faithfulness: FaithfulnessSettingsOptions
 
     @Option(help: "Image decoding threads.")
     var workers: Int = 2
@@ -108,6 +118,11 @@ struct EvaluateCommand: ParsableCommand {
             options.workers = workers
             options.limit = limit
             options.overwrite = overwrite
+            if !faithfulnessMetrics.isEmpty {
+                guard modelOptions.model != nil else { throw ValidationError("--faithfulness needs --model: its metrics read the model's scores") }
+                options.faithfulness = try faithfulness.settings(
+                    metrics: faithfulnessMetrics, batchSize: min(batchSize, FaithfulnessSettings.batchSizeRange.upperBound))
+            }
             let report = try LocalizationEvaluation.run(
                 dataset: data, datasetSpec: spec.description, source: source, options: options,
                 output: output.directory)
@@ -120,6 +135,9 @@ struct EvaluateCommand: ParsableCommand {
                         + m.maxBoxAccV2PerIoU.map { "IoU \($0.iou): \(pct($0.accuracy))" }.joined(separator: ", ")
                         + "), GT-known loc \(pct(m.gtKnownLoc)), top-1 loc \(pct(m.top1Loc)), top-5 loc \(pct(m.top5Loc)), "
                         + "top-1 cls \(pct(m.top1Cls)), mean IoU \(String(format: "%.4f", m.meanIoU)) [\(m.samples) samples]")
+            }
+            for row in report.faithfulness {
+                print("\(row.method) \(row.layer) \(row.metric): \(String(format: "%.4f", row.mean)) (\(row.maps) maps)")
             }
             print(
                 "evaluated \(report.evaluated) samples (\(report.resumed) already done); wrote \(report.metricsJSON.path), \(report.metricsCSV.path); per image: \(report.results.path)"

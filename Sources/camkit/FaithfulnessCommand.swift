@@ -15,20 +15,12 @@ struct FaithfulnessCommand: ParsableCommand {
 
     @OptionGroup var request: MapRequestOptions
 
-    @Option(name: .customLong("metric"), parsing: .upToNextOption, help: "One or more metrics (default: all).")
-    var metricNames: [String] = FaithfulnessMetric.allCases.map(\.rawValue)
+    @Option(
+        name: .customLong("metric"), parsing: .upToNextOption,
+        help: "One or more metrics (default: all but the pointing games, which need a dataset's boxes: camkit evaluate --faithfulness).")
+    var metricNames: [String] = FaithfulnessMetric.allCases.filter { !$0.needsBoxes }.map(\.rawValue)
 
-    @Option(parsing: .upToNextOption, help: "ROAD's percentiles of the map, each in (0, 100).")
-    var percentiles: [Double] = FaithfulnessSettings.defaultPercentiles
-
-    @Option(help: "Standard deviation of ROAD's imputation noise (pytorch-grad-cam's default; 0: deterministic).")
-    var imputationNoise: Double = FaithfulnessSettings.defaultImputationNoise
-
-    @Option(help: "Seed of the imputation noise.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Deletion/insertion steps (torchcam's default), 1...1000.")
-    var steps: Int = FaithfulnessSettings.defaultSteps
+    @OptionGroup var faithfulness: FaithfulnessSettingsOptions
 
     @Option(help: "Perturbed images per forward pass, 1...1024.")
     var batchSize: Int = 32
@@ -42,13 +34,7 @@ struct FaithfulnessCommand: ParsableCommand {
 
     func run() throws {
         try runtime.run {
-            var settings = FaithfulnessSettings(metrics: try metricNames.map(FaithfulnessMetric.init(name:)))
-            settings.percentiles = percentiles
-            settings.imputationNoise = imputationNoise
-            settings.seed = seed
-            settings.steps = steps
-            settings.batchSize = batchSize
-            try settings.validate()
+            let settings = try faithfulness.settings(metrics: metricNames, batchSize: batchSize)
             let loaded = try request.model.load()
             var options = FaithfulnessOptions(
                 methods: try request.selection.methods(), layers: request.selection.layers(for: loaded.model), settings: settings)

@@ -92,6 +92,27 @@ import CAMKit
         try Self.check("insertion (7 steps)", seven.map { $0.insertion! }, s.expected, "insertion_steps7")
     }
 
+    /// The pointing games through the scorer (the maps with the fixture's boxes) against TorchRay's
+    /// PointingGame (tolerance 15 and 3) and Score-CAM's energy-based pointing game.
+    @Test func pointingGamesMatchTorchRayAndScoreCAM() throws {
+        var setup = try Self.setup()
+        let pointing = try SafeTensors.read(contentsOf: Fixtures.url("faithfulness/pointing.safetensors"))
+        let boxes = try pointing.tensor("boxes").scalars(as: Double.self)
+        let counts = try pointing.tensor("box_count").scalars(as: Int64.self)
+        setup = Setup(
+            model: setup.model, input: setup.input,
+            maps: setup.maps.enumerated().map { m, map in
+                var map = map
+                map.boxes = (0..<Int(counts[m])).map { b in BoundingBox(Array(boxes[(m * 8 + b * 4)..<(m * 8 + b * 4 + 4)]))! }
+                return map
+            }, expected: setup.expected)
+        for tolerance in [15, 3] {
+            let ours = try Self.run(setup, [.pointingGame, .energyPointingGame]) { $0.pointingTolerance = tolerance }
+            try Self.check("pointing game, tolerance \(tolerance)", ours.map { $0.pointingGame! }, pointing, "hit_t\(tolerance)")
+            try Self.check("energy pointing game", ours.map { $0.energyPointingGame! }, pointing, "energy")
+        }
+    }
+
     @Test func imputerMatchesNoisyLinearImputer() throws {
         let cases = try SafeTensors.read(contentsOf: Fixtures.url("faithfulness/imputer.safetensors"))
         for k in 0..<4 {
