@@ -47,8 +47,47 @@ public struct MapJSON: Codable, Sendable {
     public var noBox: String?
     /// The best IoU of any box against any ground-truth box: absent without ground truth, 0 without a box.
     public var iou: Double?
+    /// With `faithfulness=true`: drop and increase in confidence and the deletion curve of the map.
+    public var faithfulness: FaithfulnessJSON?
     enum CodingKeys: String, CodingKey {
-        case method, layer, classIndex = "class", className, probability, featureShape, png, overlayPNG, raw, boxes, noBox, iou
+        case method, layer, classIndex = "class", className, probability, featureShape, png, overlayPNG, raw, boxes, noBox, iou,
+            faithfulness
+    }
+}
+
+/// A map's faithfulness on the web page (`camkit faithfulness`'s definitions, docs/PROTOCOLS.md):
+/// the map as `camkit explain` renders it at the model's input size, the softmax score of its class.
+public struct FaithfulnessJSON: Codable, Sendable, Equatable {
+    /// The score of the image (`y`) and of the image multiplied by the map (`o`).
+    public var score: Float
+    public var maskedScore: Float
+    /// max(0, y - o), and 1 when o > y else 0 (pytorch-grad-cam's DropInConfidence / IncreaseInConfidence).
+    public var drop: Float
+    public var increase: Float
+    /// The deletion curve (the score with the most relevant fraction of the pixels set to 0) and its area (torchcam).
+    public var fractions: [Float]
+    public var deletionCurve: [Float]
+    public var deletion: Float
+
+    /// The web page's metrics, as `FaithfulnessScorer` gave them (nil when one is missing).
+    init?(_ r: MapFaithfulness) {
+        guard let o = r.maskedScore, let drop = r.drop, let increase = r.increase, let fractions = r.fractions,
+            let curve = r.deletionCurve, let deletion = r.deletion
+        else { return nil }
+        self.init(
+            score: r.score, maskedScore: o, drop: drop, increase: increase, fractions: fractions, deletionCurve: curve, deletion: deletion)
+    }
+
+    public init(
+        score: Float, maskedScore: Float, drop: Float, increase: Float, fractions: [Float], deletionCurve: [Float], deletion: Float
+    ) {
+        self.score = score
+        self.maskedScore = maskedScore
+        self.drop = drop
+        self.increase = increase
+        self.fractions = fractions
+        self.deletionCurve = deletionCurve
+        self.deletion = deletion
     }
 }
 

@@ -38,7 +38,7 @@ public final class CAMService: Sendable {
 
     static let explainKeys: Set<String> = [
         "method", "methods", "layer", "layers", "class", "score", "normalize", "threshold", "maps", "overlay", "colormap",
-        "alpha", "sample", "truth"
+        "alpha", "sample", "truth", "faithfulness"
     ]
     static let renderKeys: Set<String> = ["normalize", "threshold", "maps"]
 
@@ -163,6 +163,7 @@ public final class CAMService: Sendable {
             }
             p.score = kind
         }
+        if let f = try Self.flag(query, "faithfulness") { p.faithfulness = f }
         p.render = try renderParameters(query)
         return p
     }

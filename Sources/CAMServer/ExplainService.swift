@@ -31,6 +31,8 @@ struct ExplainParameters: Sendable {
     /// nil: the predicted class.
     var classIndex: Int?
     var score: ScoreKind = .logit
+    /// Also score each map's drop/increase in confidence and deletion curve (`ExplainPipeline.faithfulness`).
+    var faithfulness = false
     var render = RenderParameters()
 }
 
@@ -46,6 +48,8 @@ struct ComputedMap: Sendable {
     var layer: String
     var classIndex: Int
     var raw: FloatMap
+    /// With `faithfulness=true`; independent of the render parameters.
+    var faithfulness: FaithfulnessJSON?
 }
 
 /// An explanation kept for re-rendering: everything but pixels.
@@ -105,8 +109,12 @@ enum ExplainPipeline {
             camOnlyAtLastLayer: true)
         let probabilities = try e.probabilities[0].to(.float32).scalars(as: Float.self)
         let predictions = try e.topClasses(image: 0, names: info.classNames)
-        let maps = try e.maps.map { m in
+        var maps = try e.maps.map { m in
             ComputedMap(method: m.method, layer: m.layer, classIndex: m.classIndex, raw: try FloatMap(tensor: m.raw))
+        }
+        if p.faithfulness {
+            let scored = try faithfulness(of: e.maps, input: batch, model: context.loaded.model, inputSize: info.inputSize)
+            for i in maps.indices { maps[i].faithfulness = scored[i] }
         }
         let scale = min(1, Double(maxMapSide) / Double(max(image.width, image.height)))
         let mapWidth = max(1, Int((Double(image.width) * scale).rounded()))
@@ -120,6 +128,18 @@ enum ExplainPipeline {
             probabilities: probabilities, predictions: predictions, maps: maps,
             sample: sample, truth: truth, score: p.score, skipped: e.skipped)
         return (cached, working)
+    }
+
+    /// The web page's faithfulness metrics of one image's maps: drop, increase and the deletion
+    /// curve at torchcam's 20 steps, every perturbed copy of every map in batches of 32.
+    static func faithfulness(of maps: [ClassActivationMap], input: Tensor, model: any Network, inputSize size: Int) throws -> [FaithfulnessJSON?] {
+        let scorer = try FaithfulnessScorer(model: model, settings: FaithfulnessSettings(metrics: [.drop, .increase, .deletion]))
+        let targets = try maps.map { m in
+            FaithfulnessMap(
+                image: m.image, classIndex: m.classIndex, height: size, width: size,
+                values: try MapRendering().displayMap(m.raw, height: size, width: size).values, source: "\(m.method.rawValue)/\(m.layer)")
+        }
+        return try scorer.score(input, maps: targets).map(FaithfulnessJSON.init)
     }
 
     /// Renders each raw map at the map size as `camkit explain` does (`MapRendering`, bilinear),
@@ -140,7 +160,7 @@ enum ExplainPipeline {
                 method: m.method.rawValue, layer: m.layer, classIndex: m.classIndex, className: facts.className(m.classIndex),
                 probability: m.classIndex < e.probabilities.count ? Double(e.probabilities[m.classIndex]) : 0,
                 featureShape: [m.raw.height, m.raw.width], boxes: boxes, noBox: noBox,
-                iou: e.truth.isEmpty ? nil : (boxes.flatMap(\.ious).max() ?? 0))
+                iou: e.truth.isEmpty ? nil : (boxes.flatMap(\.ious).max() ?? 0), faithfulness: m.faithfulness)
             if p.maps == .png {
                 json.png = try up.toImage().encoded(as: .png).base64EncodedString()
             }

@@ -40,6 +40,38 @@ import Torch
         }
     }
 
+    /// `faithfulness=true`: each map's drop, increase and deletion curve equal `camkit faithfulness`'s
+    /// on the same file, and survive a re-render from the cache.
+    @Test func webFaithfulnessEqualsTheCLIs() async throws {
+        let (png, _) = try ServerFixture.samplePNG(1)
+        let dir = try Fixtures.temporaryDirectory("camserver-faith")
+        let file = dir.appendingPathComponent("img.png")
+        try png.write(to: file)
+        var options = FaithfulnessOptions(
+            methods: [.gradCAM, .layerCAM], layers: ["layer4"], settings: FaithfulnessSettings(metrics: [.drop, .increase, .deletion]))
+        options.progress = false
+        let cli = try FaithfulnessJob.run(images: [file], model: ServerFixture.loadModel(), options: options, outputDirectory: dir)
+        try await withServer(ServerFixture.service()) { client in
+            let r = try await client.post("/api/explain?methods=gradcam,layercam&layers=layer4&faithfulness=true", body: png)
+            #expect(r.status == .ok)
+            let body = try r.decode(ExplainResponseJSON.self)
+            #expect(body.maps.count == 2)
+            for map in body.maps {
+                let f = try #require(map.faithfulness, "\(map.method): no faithfulness")
+                let entry = try #require(cli.maps.first { $0.method == map.method && $0.classIndex == map.classIndex })
+                #expect(entry.metrics["drop"] == .scalar(f.drop) && entry.metrics["increase"] == .scalar(f.increase), "\(map.method)")
+                #expect(entry.metrics["deletion"] == .scalar(f.deletion) && entry.score == f.score, "\(map.method)")
+                #expect(f.deletionCurve.count == f.fractions.count && f.fractions.first == 0 && f.fractions.last == 1)
+            }
+            let again = try await client.get("/api/results/\(body.id)?normalize=minMax&maps=none")
+            #expect(try again.decode(ExplainResponseJSON.self).maps.map(\.faithfulness) == body.maps.map(\.faithfulness))
+            // Without the flag nothing is scored.
+            let plain = try await client.post("/api/explain?methods=gradcam&layers=layer4", body: png)
+            #expect(try plain.decode(ExplainResponseJSON.self).maps.allSatisfy { $0.faithfulness == nil })
+            #expect(try await client.post("/api/explain?faithfulness=maybe", body: png).status == .badRequest)
+        }
+    }
+
     /// A listed layer without a spatial map is a 400 naming the problem, not a 500 (#20).
     @Test func aLayerWithoutASpatialMapIsABadRequest() async throws {
         let (png, _) = try ServerFixture.samplePNG(0)

@@ -130,6 +130,7 @@ function buildControls(model, defaultMap) {
   $("score").value = model.defaults.score;
   $("score").addEventListener("change", rerun);
   $("class-select").addEventListener("change", rerun);
+  $("faithfulness").addEventListener("change", rerun);
 
   const cmap = $("colormap");
   for (const name of model.colormaps) if (S.luts[name]) cmap.append(new Option(name, name));
@@ -250,6 +251,7 @@ function explainQuery() {
   q.set("score", $("score").value);
   q.set("normalize", $("normalize").value);
   q.set("threshold", $("threshold").value);
+  if ($("faithfulness").checked) q.set("faithfulness", "true");
   return q;
 }
 
@@ -418,9 +420,47 @@ function buildCards(r) {
       row.append(fig);
     }
     card.append(head, row);
+    if (m.faithfulness) card.append(faithfulnessBlock(m.faithfulness));
     root.append(card);
   });
   updateCaptions();
+}
+
+// Drop/increase in confidence and the deletion curve of one map (docs/PROTOCOLS.md, Faithfulness).
+function faithfulnessBlock(f) {
+  const block = document.createElement("div");
+  block.className = "faith";
+  block.dataset.drop = f.drop.toFixed(6);
+  block.dataset.increase = String(f.increase);
+  block.dataset.deletion = f.deletion.toFixed(6);
+  const text = document.createElement("p");
+  text.className = "caption";
+  text.textContent = `Faithfulness: score ${pct(f.score)} → ${pct(f.maskedScore)} on image × map · drop ${f.drop.toFixed(3)}` +
+    ` · increase ${f.increase ? "yes" : "no"} · deletion AUC ${f.deletion.toFixed(3)} (lower is better)`;
+  block.append(text, deletionChart(f.fractions, f.deletionCurve));
+  return block;
+}
+
+function deletionChart(xs, ys) {
+  const NS = "http://www.w3.org/2000/svg", W = 240, H = 90, pad = 6;
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("class", "deletion-curve");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", "Deletion curve: the class score as the most relevant pixels are removed");
+  const top = Math.max(1e-6, ...ys);
+  const pts = xs.map((x, i) => `${(pad + x * (W - 2 * pad)).toFixed(1)},${(H - pad - (ys[i] / top) * (H - 2 * pad)).toFixed(1)}`);
+  const axis = document.createElementNS(NS, "polyline");
+  axis.setAttribute("points", `${pad},${pad} ${pad},${H - pad} ${W - pad},${H - pad}`);
+  axis.setAttribute("class", "axis");
+  const line = document.createElementNS(NS, "polyline");
+  line.setAttribute("points", pts.join(" "));
+  line.setAttribute("class", "series");
+  line.dataset.points = String(pts.length);
+  const title = document.createElementNS(NS, "title");
+  title.textContent = "score versus fraction of pixels removed, most relevant first";
+  svg.append(title, axis, line);
+  return svg;
 }
 
 function updateCaptions() {
