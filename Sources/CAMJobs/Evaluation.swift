@@ -33,6 +33,8 @@ public struct EvaluationOptions: Sendable {
     /// faithfulness` renders them (ReLU, min-max, bilinear to the input size), each the map of the
     /// sample's ground-truth class.
     public var faithfulness: FaithfulnessSettings?
+    /// Evaluate only this shard's block of the samples (`camkit merge` joins the shards' folders).
+    public var shard: Shard?
 
     public init(methods: [CAMMethod], layers: [String], sweep: SweepConfiguration) {
         self.methods = methods
@@ -133,11 +135,29 @@ public enum LocalizationEvaluation {
         } else {
             try store.setSetting("config", config)
         }
-        let remaining = (0..<total).filter { !done.contains($0) }
+        let context = SummaryContext(
+            dataset: datasetSpec, datasetName: dataset.name, classNames: dataset.classNames, sweep: options.sweep,
+            boxRule: ruleLabel(options), iou: options.iouMode,
+            model: {
+                if case .model(let b) = source { return b.loaded.source.path }; return nil
+            }(),
+            maps: {
+                if case .maps(let d) = source { return d.path }; return nil
+            }(),
+            combos: combos.map { [$0.0, $0.1] }, faithfulness: options.faithfulness)
+        try store.setSetting(SummaryContext.key, context.json())
+        let selected = options.shard?.range(of: total, batch: options.batchSize) ?? 0..<total
+        if let shard = options.shard, selected.isEmpty {
+            throw CAMError(
+                "evaluate",
+                "shard \(shard) is empty: \(total) samples make \((total + options.batchSize - 1) / options.batchSize) batches of \(options.batchSize); use at most that many shards"
+            )
+        }
+        let remaining = selected.filter { !done.contains($0) }
         let line = ProgressLine(total: remaining.count, label: "evaluate")
         let showProgress = options.progress && line.isTerminal
         if showProgress && !done.isEmpty {
-            line.log("resuming \(dbURL.path): \(done.count) of \(total) samples already done")
+            line.log("resuming \(dbURL.path): \(done.count) of \(selected.count) samples already done")
         }
         var evaluated = 0
         func stored(_ records: [SampleRecord]) throws {
@@ -155,41 +175,44 @@ public enum LocalizationEvaluation {
         }
         if showProgress { line.finish() }
 
-        // The summary comes from the store, so a resumed run sums every sample exactly once.
+        let (metrics, faithfulness, jsonURL, csvURL) = try summarize(store: store, context: context, samples: selected.count, output: output)
+        return EvaluationReport(
+            metrics: metrics, faithfulness: faithfulness, evaluated: evaluated, resumed: done.count, results: dbURL,
+            metricsJSON: jsonURL, metricsCSV: csvURL)
+    }
+
+    /// The summary of a store: metrics per method × layer and faithfulness means, from every stored
+    /// sample (so a resumed or merged run sums each sample exactly once), written as `metrics.json`
+    /// and `metrics.csv` (atomically).
+    static func summarize(store: ResultStore, context: SummaryContext, samples: Int, output: URL) throws -> (
+        [LocalizationMetrics], [FaithfulnessSummaryRow], URL, URL
+    ) {
         var metrics: [LocalizationMetrics] = []
-        for (method, layer) in combos {
-            var acc = MetricsAccumulator(configuration: options.sweep, classNames: dataset.classNames)
-            for e in try store.evaluations(method: method, layer: layer, configuration: options.sweep) { try acc.add(e) }
-            metrics.append(try acc.metrics(method: method, layer: layer, boxRule: ruleLabel(options)))
+        for combo in context.combos {
+            let (method, layer) = (combo[0], combo[1])
+            var acc = MetricsAccumulator(configuration: context.sweep, classNames: context.classNames)
+            for e in try store.evaluations(method: method, layer: layer, configuration: context.sweep) { try acc.add(e) }
+            metrics.append(try acc.metrics(method: method, layer: layer, boxRule: context.boxRule))
         }
         var faithfulness: [FaithfulnessSummaryRow] = []
-        if let settings = options.faithfulness {
-            let entries = try combos.flatMap { method, layer in
-                try store.faithfulness(method: method, layer: layer).map { (method, layer, $0.classIndex, $0.metrics) }
+        if let settings = context.faithfulness {
+            let entries = try context.combos.flatMap { combo in
+                try store.faithfulness(method: combo[0], layer: combo[1]).map { (combo[0], combo[1], $0.classIndex, $0.metrics) }
             }
             faithfulness = FaithfulnessSummary.rows(entries, settings: settings)
         }
         let jsonURL = output.appendingPathComponent("metrics.json"), csvURL = output.appendingPathComponent("metrics.csv")
         var summary = MetricsFile(
-            dataset: datasetSpec, datasetName: dataset.name, samples: total,
-            evaluationProtocol: options.sweep.evaluationProtocol, boxRule: ruleLabel(options),
-            iou: options.iouMode, thresholdCount: options.sweep.thresholds.count,
-            model: {
-                if case .model(let b) = source { return b.loaded.source.path }; return nil
-            }(),
-            maps: {
-                if case .maps(let d) = source { return d.path }; return nil
-            }(),
-            results: metrics)
-        summary.faithfulnessSettings = options.faithfulness
-        summary.faithfulness = options.faithfulness == nil ? nil : faithfulness
+            dataset: context.dataset, datasetName: context.datasetName, samples: samples,
+            evaluationProtocol: context.sweep.evaluationProtocol, boxRule: context.boxRule, iou: context.iou,
+            thresholdCount: context.sweep.thresholds.count, model: context.model, maps: context.maps, results: metrics)
+        summary.faithfulnessSettings = context.faithfulness
+        summary.faithfulness = context.faithfulness == nil ? nil : faithfulness
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(encoder.encode(summary), to: jsonURL)
         try AtomicFile.write(csv(metrics), to: csvURL)
-        return EvaluationReport(
-            metrics: metrics, faithfulness: faithfulness, evaluated: evaluated, resumed: done.count, results: dbURL,
-            metricsJSON: jsonURL, metricsCSV: csvURL)
+        return (metrics, faithfulness, jsonURL, csvURL)
     }
 
     static func ruleLabel(_ options: EvaluationOptions) -> String {
@@ -367,10 +390,19 @@ public enum LocalizationEvaluation {
         case .maps(let d):
             s["map_folder"] = d.standardizedFileURL.path
         }
+        if let shard = options.shard {
+            s[shardKey] = shard.description
+            s[shardBatchKey] = "\(options.batchSize)"
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(s), as: UTF8.self)
     }
+
+    /// The settings key of a shard's `I/N`: the only one in which the shards of a run differ.
+    static let shardKey = "shard"
+    /// The batch size the shards split the samples by (`Shard.range`).
+    static let shardBatchKey = "shard_batch"
 
     /// Settings keys added after runs were first stored: a stored run without one still resumes.
     static let laterKeys: Set<String> = ["model_sha256"]
@@ -436,6 +468,29 @@ public enum LocalizationEvaluation {
             }
         }
         return rows.joined(separator: "\n") + "\n"
+    }
+}
+
+/// What a stored run needs to be summarised again without its dataset or options (`camkit merge`):
+/// the `summary` setting of `results.sqlite`, JSON.
+struct SummaryContext: Codable, Sendable, Equatable {
+    static let key = "summary"
+    var dataset: String
+    var datasetName: String
+    var classNames: [String]
+    var sweep: SweepConfiguration
+    var boxRule: String
+    var iou: IoUMode
+    var model: String?
+    var maps: String?
+    /// [method, layer] of every map kind, in the run's order.
+    var combos: [[String]]
+    var faithfulness: FaithfulnessSettings?
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }
 

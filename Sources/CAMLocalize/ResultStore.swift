@@ -227,6 +227,30 @@ public final class ResultStore: Sendable {
         }
     }
 
+    /// The tables a store holds rows in, in the order `copySamples` fills them.
+    static let tables = ["sample", "result", "box", "faithfulness"]
+
+    /// Copies every row of the store at `other` (samples with their maps, boxes and faithfulness)
+    /// into this one, in one transaction: all or nothing. A sample present in both is an error.
+    public func copySamples(from other: URL) throws {
+        do {
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "ATTACH DATABASE ? AS other", arguments: [other.path])
+                defer { try? db.execute(sql: "DETACH DATABASE other") }
+                try db.inTransaction {
+                    for table in Self.tables {
+                        let present = try Bool.fetchOne(
+                            db, sql: "SELECT COUNT(*) > 0 FROM other.sqlite_master WHERE type = 'table' AND name = ?", arguments: [table])
+                        if present == true { try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM other.\(table)") }
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            throw Self.wrap(error, other, "cannot copy the results into \(url.lastPathComponent)")
+        }
+    }
+
     /// The run's settings (`config`, decoded; empty when absent or not a JSON object of strings) and
     /// every stored sample with its maps' rule IoUs and boxes, in dataset order (what a report reads).
     public func storedRun() throws -> (settings: [String: String], samples: [SampleRecord]) {

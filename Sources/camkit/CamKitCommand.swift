@@ -12,7 +12,7 @@ struct CamKitCommand: ParsableCommand {
         version: CAMKitVersion.string,
         subcommands: [
             LayersCommand.self, DataCommand.self, TrainCommand.self, ExplainCommand.self, LocalizeCommand.self, EvaluateCommand.self,
-            FaithfulnessCommand.self,
+            FaithfulnessCommand.self, MergeCommand.self,
             ReportCommand.self, ServeLauncher.self, DemoCommand.self
         ]
     )

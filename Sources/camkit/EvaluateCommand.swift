@@ -77,6 +77,13 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Discard DIR/results.sqlite from an earlier run instead of resuming it.")
     var overwrite = false
 
+    @Option(
+        help: """
+            Evaluate only shard I of N (0 <= I < N: of the S samples' ceil(S/B) batches of --batch-size B, the batches \
+            I*ceil(S/B)/N ..< (I+1)*ceil(S/B)/N), into its own --out; `camkit merge` joins the shards. auto: Slurm's SLURM_ARRAY_TASK_ID/COUNT; auto/N: Kubernetes' JOB_COMPLETION_INDEX of N.
+            """)
+    var shard: String?
+
     @OptionGroup var output: OutputOptions
 
     @Flag(
@@ -118,6 +125,7 @@ struct EvaluateCommand: ParsableCommand {
             options.workers = workers
             options.limit = limit
             options.overwrite = overwrite
+            options.shard = try shard.map { try Shard(parsing: $0, environment: ProcessInfo.processInfo.environment) }
             if !faithfulnessMetrics.isEmpty {
                 guard modelOptions.model != nil else { throw ValidationError("--faithfulness needs --model: its metrics read the model's scores") }
                 options.faithfulness = try faithfulness.settings(
@@ -126,38 +134,49 @@ struct EvaluateCommand: ParsableCommand {
             let report = try LocalizationEvaluation.run(
                 dataset: data, datasetSpec: spec.description, source: source, options: options,
                 output: output.directory)
-            func pct(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
-            for m in report.metrics {
-                let name = m.method == LocalizationEvaluation.mapsMethod ? "maps" : "\(m.method ?? "") \(m.layer ?? "")"
-                print(
-                    "\(name): MaxBoxAcc \(pct(m.maxBoxAcc.accuracy)) (threshold \(m.maxBoxAcc.threshold)), "
-                        + "MaxBoxAccV2 \(pct(m.maxBoxAccV2)) ("
-                        + m.maxBoxAccV2PerIoU.map { "IoU \($0.iou): \(pct($0.accuracy))" }.joined(separator: ", ")
-                        + "), GT-known loc \(pct(m.gtKnownLoc)), top-1 loc \(pct(m.top1Loc)), top-5 loc \(pct(m.top5Loc)), "
-                        + "top-1 cls \(pct(m.top1Cls)), mean IoU \(String(format: "%.4f", m.meanIoU)) [\(m.samples) samples]")
-            }
-            for row in report.faithfulness {
-                print("\(row.method) \(row.layer) \(row.metric): \(String(format: "%.4f", row.mean)) (\(row.maps) maps)")
-            }
-            print(
-                "evaluated \(report.evaluated) samples (\(report.resumed) already done); wrote \(report.metricsJSON.path), \(report.metricsCSV.path); per image: \(report.results.path)"
-            )
+            Self.printSummary(report)
             if htmlReport {
                 var loaded: LoadedModel?
                 if case .model(let box) = source { loaded = box.loaded }
-                switch Report.writeAfterEvaluation(output: output.directory, model: loaded, dataset: data) {
-                case .success(let written):
-                    for w in written.warnings { FileHandle.standardError.write(Data("camkit: note: \(w)\n".utf8)) }
-                    print("report: \(written.index.path)")
-                case .failure(let error):
-                    // The evaluation itself is complete and stored; the exit status still says the
-                    // report asked for is missing, so scripts do not publish a stale one.
-                    throw CAMError(
-                        "report",
-                        "the evaluation finished (metrics.json and results.sqlite are written) but its HTML report failed: \(error); `camkit report \(output.directory.path)` makes it again",
-                        kind: .internal)
-                }
+                try Self.writeReport(output: output.directory, model: loaded, dataset: data)
             }
+        }
+    }
+
+    /// The metrics of each method × layer, the faithfulness means and the files written, on stdout.
+    static func printSummary(_ report: EvaluationReport) {
+        func pct(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
+        for m in report.metrics {
+            let name = m.method == LocalizationEvaluation.mapsMethod ? "maps" : "\(m.method ?? "") \(m.layer ?? "")"
+            print(
+                "\(name): MaxBoxAcc \(pct(m.maxBoxAcc.accuracy)) (threshold \(m.maxBoxAcc.threshold)), "
+                    + "MaxBoxAccV2 \(pct(m.maxBoxAccV2)) ("
+                    + m.maxBoxAccV2PerIoU.map { "IoU \($0.iou): \(pct($0.accuracy))" }.joined(separator: ", ")
+                    + "), GT-known loc \(pct(m.gtKnownLoc)), top-1 loc \(pct(m.top1Loc)), top-5 loc \(pct(m.top5Loc)), "
+                    + "top-1 cls \(pct(m.top1Cls)), mean IoU \(String(format: "%.4f", m.meanIoU)) [\(m.samples) samples]")
+        }
+        for row in report.faithfulness {
+            print("\(row.method) \(row.layer) \(row.metric): \(String(format: "%.4f", row.mean)) (\(row.maps) maps)")
+        }
+        print(
+            "evaluated \(report.evaluated) samples (\(report.resumed) already done); wrote \(report.metricsJSON.path), \(report.metricsCSV.path); per image: \(report.results.path)"
+        )
+    }
+
+    /// The HTML report after a finished evaluation (or merge): its path, or an error saying the
+    /// metrics are written and how to make the report again.
+    static func writeReport(output: URL, model: LoadedModel?, dataset: any Dataset) throws {
+        switch Report.writeAfterEvaluation(output: output, model: model, dataset: dataset) {
+        case .success(let written):
+            for w in written.warnings { FileHandle.standardError.write(Data("camkit: note: \(w)\n".utf8)) }
+            print("report: \(written.index.path)")
+        case .failure(let error):
+            // The evaluation itself is complete and stored; the exit status still says the
+            // report asked for is missing, so scripts do not publish a stale one.
+            throw CAMError(
+                "report",
+                "the evaluation finished (metrics.json and results.sqlite are written) but its HTML report failed: \(error); `camkit report \(output.path)` makes it again",
+                kind: .internal)
         }
     }
 }
