@@ -1,6 +1,6 @@
 # CAMKit: `make demo` and `make test` set up what they need (Debian packages), build and run.
 SHELL := /bin/bash
-APT_PACKAGES := libtorch-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libhdf5-dev libsqlite3-dev zlib1g-dev libeigen3-dev
+APT_PACKAGES := libtorch-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libhdf5-dev libsqlite3-dev zlib1g-dev libeigen3-dev libjpeg62-turbo-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 CAMKIT := .build/release/camkit

@@ -68,7 +68,9 @@ let package = Package(
         .target(
             name: "CCV",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
-            linkerSettings: [.linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_imgcodecs")]
+            linkerSettings: [
+                .linkedLibrary("opencv_core"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_imgcodecs"), .linkedLibrary("jpeg")
+            ]
         ),
         // Eigen's sparse solver for ROAD's imputation (header-only; Debian libeigen3-dev).
         .target(name: "CImpute", cxxSettings: [.unsafeFlags(["-I/usr/include/eigen3", "-O2"])]),

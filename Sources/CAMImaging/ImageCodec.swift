@@ -30,26 +30,52 @@ public enum ImageFormat: String, Sendable, CaseIterable {
     }
 }
 
+/// How JPEG images are decoded. The two differ by a few grey levels per pixel, enough to move a
+/// tutorial-rule box (docs/PROTOCOLS.md, JPEG decoding).
+public enum JPEGDecoder: String, Sendable, CaseIterable, Codable {
+    /// As TensorFlow's `tf.io.decode_jpeg` and `decode_image` decode by default, and so what tfds
+    /// datasets and Keras pipelines see: libjpeg-turbo's fast integer IDCT, fancy upsampling, no
+    /// EXIF orientation.
+    case tf
+    /// As OpenCV and PIL decode: libjpeg-turbo's accurate integer IDCT, EXIF orientation applied.
+    case accurate
+}
+
 /// Decoding and encoding through OpenCV's codecs.
 ///
 /// Decoding always yields 8-bit RGB (3 channels): grayscale is replicated, alpha dropped,
 /// 16-bit samples reduced to 8 bits, and a JPEG's EXIF orientation applied (OpenCV's
 /// `IMREAD_COLOR`, as `cv2.imread` does by default).
 public enum ImageCodec {
-    /// Decodes encoded bytes; `source` names where they came from in errors.
-    public static func decode(_ data: Data, source: String? = nil) throws -> Image {
+    /// Decodes encoded bytes, a JPEG as `jpeg` says; `source` names where they came from in errors.
+    public static func decode(_ data: Data, source: String? = nil, jpeg: JPEGDecoder = .accurate) throws -> Image {
+        let tf = jpeg == .tf && isJPEG(data)
         let mat = try data.withUnsafeBytes { raw in
-            try CVMat("decode", path: source) { ctcv_decode(raw.baseAddress, raw.count) }
+            try CVMat("decode", path: source) { tf ? ctcv_decode_jpeg_tf(raw.baseAddress, raw.count) : ctcv_decode(raw.baseAddress, raw.count) }
         }
         return try mat.image("decode")
     }
 
-    /// Decodes the image file at `url`; errors name the file and carry OpenCV's message.
-    public static func decode(contentsOf url: URL) throws -> Image {
+    /// Decodes the image file at `url`, a JPEG as `jpeg` says; errors name the file and carry OpenCV's message.
+    public static func decode(contentsOf url: URL, jpeg: JPEGDecoder = .accurate) throws -> Image {
         let path = url.path
+        if jpeg == .tf, let handle = FileHandle(forReadingAtPath: path) {
+            let head = try? handle.read(upToCount: 3)
+            try? handle.close()
+            if let head, isJPEG(head) {
+                let data: Data
+                do { data = try Data(contentsOf: url) } catch {
+                    throw CAMError("decode", "cannot read file: \(error.localizedDescription)", path: path, kind: .notFound)
+                }
+                return try decode(data, source: path, jpeg: .tf)
+            }
+        }
         let mat = try CVMat("decode", path: path) { ctcv_read(path) }
         return try mat.image("decode")
     }
+
+    /// Whether `data` starts with a JPEG's start-of-image marker.
+    static func isJPEG(_ data: Data) -> Bool { data.count >= 3 && data.prefix(3).elementsEqual([0xFF, 0xD8, 0xFF]) }
 
     /// Encodes `image` (1, 3 or 4 channels) as `format`.
     ///

@@ -10,10 +10,15 @@
 
 #include <cerrno>
 #include <climits>
+#include <csetjmp>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
+extern "C" {
+#include <jpeglib.h>
+}
 
 struct ctcv_mat {
     cv::Mat m;
@@ -166,6 +171,97 @@ ctcv_mat *ctcv_decode(const void *bytes, size_t nbytes) {
         if (nbytes > static_cast<size_t>(INT_MAX)) fail("could not decode image: data larger than 2 GiB");
         cv::Mat buf(1, static_cast<int>(nbytes), CV_8UC1, const_cast<void *>(bytes));
         return own(rgb_from_bgr_color(cv::imdecode(buf, cv::IMREAD_COLOR)));)
+}
+
+namespace {
+/// libjpeg's error manager with a jump back to the decoder (libjpeg cannot return errors).
+struct JpegError {
+    jpeg_error_mgr manager;
+    std::jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+};
+
+[[noreturn]] void jpeg_error_exit(j_common_ptr cinfo) {
+    auto *error = reinterpret_cast<JpegError *>(cinfo->err);
+    (*cinfo->err->format_message)(cinfo, error->message);
+    std::longjmp(error->jump, 1);
+}
+
+void jpeg_no_output(j_common_ptr) {}
+
+enum class TFJpeg { decoded, failed, cmyk };
+
+/// Decodes as TensorFlow's DecodeJpeg does by default (tensorflow/core/lib/jpeg/jpeg_mem.cc):
+/// the fast integer IDCT (JDCT_IFAST), fancy upsampling, RGB output, scale 1, no EXIF
+/// orientation; warnings ignored. Only plain locals here: libjpeg's errors longjmp back.
+TFJpeg tf_jpeg_decode(const unsigned char *data, unsigned long size, unsigned char **pixels, int *width, int *height, char *message) {
+    jpeg_decompress_struct cinfo;
+    JpegError error;
+    unsigned char *volatile buffer = nullptr;
+    cinfo.err = jpeg_std_error(&error.manager);
+    error.manager.error_exit = jpeg_error_exit;
+    error.manager.output_message = jpeg_no_output;
+    if (setjmp(error.jump)) {
+        std::snprintf(message, JMSG_LENGTH_MAX, "%s", error.message);
+        jpeg_destroy_decompress(&cinfo);
+        std::free(buffer);
+        return TFJpeg::failed;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, size);
+    jpeg_read_header(&cinfo, TRUE);
+    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+        jpeg_destroy_decompress(&cinfo);
+        return TFJpeg::cmyk;
+    }
+    cinfo.out_color_space = JCS_RGB;
+    cinfo.dct_method = JDCT_IFAST;
+    cinfo.do_fancy_upsampling = TRUE;
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = 1;
+    jpeg_start_decompress(&cinfo);
+    const size_t w = cinfo.output_width, h = cinfo.output_height;
+    if (cinfo.output_components != 3 || w == 0 || h == 0 || w * h > 178956970) {
+        std::snprintf(message, JMSG_LENGTH_MAX, "unsupported JPEG: %zux%zu with %d components", w, h, cinfo.output_components);
+        jpeg_destroy_decompress(&cinfo);
+        return TFJpeg::failed;
+    }
+    buffer = static_cast<unsigned char *>(std::malloc(w * h * 3));
+    if (!buffer) {
+        std::snprintf(message, JMSG_LENGTH_MAX, "out of memory for %zux%zu pixels", w, h);
+        jpeg_destroy_decompress(&cinfo);
+        return TFJpeg::failed;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = buffer + static_cast<size_t>(cinfo.output_scanline) * w * 3;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    *pixels = buffer;
+    *width = static_cast<int>(w);
+    *height = static_cast<int>(h);
+    return TFJpeg::decoded;
+}
+}  // namespace
+
+ctcv_mat *ctcv_decode_jpeg_tf(const void *bytes, size_t nbytes) {
+    CV_GUARD(nullptr,
+        if (nbytes == 0) fail("could not decode image: no data");
+        if (!bytes) fail("could not decode image: null data pointer");
+        if (nbytes > static_cast<size_t>(INT_MAX)) fail("could not decode image: data larger than 2 GiB");
+        unsigned char *pixels = nullptr;
+        int width = 0, height = 0;
+        char message[JMSG_LENGTH_MAX] = {0};
+        switch (tf_jpeg_decode(static_cast<const unsigned char *>(bytes), static_cast<unsigned long>(nbytes), &pixels, &width, &height, message)) {
+            case TFJpeg::failed: fail(std::string("could not decode JPEG: ") + message);
+            case TFJpeg::cmyk: return ctcv_decode(bytes, nbytes);
+            case TFJpeg::decoded: break;
+        }
+        cv::Mat image(height, width, CV_8UC3);
+        std::memcpy(image.data, pixels, static_cast<size_t>(width) * height * 3);
+        std::free(pixels);
+        return own(image);)
 }
 
 ctcv_mat *ctcv_read(const char *path) {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import CAMKit
+import Torch
 
 @Suite struct ImagingCodecTests {
     /// Every codec fixture decodes (from the path and from bytes) to exactly what cv2.imread gives.
@@ -17,6 +18,34 @@ import CAMKit
         #expect(fromPath.channels == 3)
         #expect(fromPath == expected, "\(name): max difference \(maxSampleDifference(fromPath, expected))")
         #expect(fromBytes == fromPath)
+    }
+
+    /// `jpeg: .tf` decodes every JPEG of the fixture bit for bit as TensorFlow's `tf.io.decode_image`
+    /// (tools/make_jpeg_fixtures.py: 4:2:0, 4:4:4, 4:2:2, grayscale, progressive, odd sizes), from
+    /// bytes and from a file, while the accurate decoder differs from it by a few levels.
+    @Test func tfDecoderMatchesTensorFlowBitForBit() throws {
+        let file = try SafeTensors.read(contentsOf: Fixtures.url("imaging/jpeg_tf.safetensors"))
+        let names = Set(file.tensors.keys.compactMap { $0.hasSuffix(".jpeg") ? String($0.dropLast(5)) : nil }).sorted()
+        #expect(names.count == 6)
+        let dir = try Fixtures.temporaryDirectory("camkit-jpeg")
+        for name in names {
+            let bytes = Data(try file.tensor("\(name).jpeg").scalars(as: UInt8.self))
+            let tf = try file.tensor("\(name).tf")
+            let expected = try Image(width: tf.shape[1], height: tf.shape[0], pixels: tf.scalars(as: UInt8.self))
+            let decoded = try ImageCodec.decode(bytes, source: name, jpeg: .tf)
+            #expect(decoded == expected, "\(name): max difference \(maxSampleDifference(decoded, expected))")
+            let url = dir.appendingPathComponent("\(name).jpg")
+            try bytes.write(to: url)
+            #expect(try ImageCodec.decode(contentsOf: url, jpeg: .tf) == expected, "\(name) from a file")
+            let accurate = try ImageCodec.decode(bytes, source: name)
+            print("jpeg \(name): tf decoder bit-identical to TensorFlow; accurate decoder off by up to \(maxSampleDifference(accurate, expected))")
+        }
+        // Not a JPEG: the tf decoder is OpenCV's, as for every other format.
+        let png = try Data(contentsOf: ImagingFixture.url("src.png"))
+        #expect(try ImageCodec.decode(png, jpeg: .tf) == ImageCodec.decode(png))
+        // A truncated JPEG is an error naming the source, not a crash.
+        let cut = Data(try file.tensor("q90_420.jpeg").scalars(as: UInt8.self).prefix(300))
+        #expect(throws: CAMError.self) { try ImageCodec.decode(cut, source: "cut.jpg", jpeg: .tf) }
     }
 
     /// EXIF orientation 6 (rotate 90 clockwise) and 8 (counter-clockwise) are applied on both paths.

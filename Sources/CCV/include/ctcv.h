@@ -80,6 +80,12 @@ int ctcv_mat_copy_out(const ctcv_mat *m, void *dst, size_t nbytes);
 ctcv_mat *ctcv_decode(const void *bytes, size_t nbytes);
 /** ctcv_decode for a file (cv::imread); a file that cannot be opened is an error naming errno's text. */
 ctcv_mat *ctcv_read(const char *path);
+/**
+ * Decodes a JPEG into 8-bit RGB as TensorFlow's tf.io.decode_jpeg / decode_image do by default:
+ * libjpeg-turbo with the fast integer IDCT (JDCT_IFAST) and fancy upsampling, no EXIF
+ * orientation. CMYK and YCCK JPEGs go through ctcv_decode instead.
+ */
+ctcv_mat *ctcv_decode_jpeg_tf(const void *bytes, size_t nbytes);
 
 enum {
     CTCV_FORMAT_PNG = 0,
