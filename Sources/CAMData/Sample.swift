@@ -30,6 +30,8 @@ public struct Sample: Sendable {
     public var height: Int
     /// Where the pixels come from.
     public var image: ImageSource
+    /// How a JPEG among them is decoded (the dataset's `jpegDecoder` unless overridden).
+    public var jpegDecoder: JPEGDecoder = .accurate
 
     public init(
         id: String, label: Int, className: String, boxes: [BoundingBox], width: Int, height: Int,
@@ -56,13 +58,13 @@ public struct Sample: Sendable {
                 throw DataError(.missingFile, "image of sample '\(id)' does not exist", path: url.path)
             }
             try ImageHeader.checkPixelCount(contentsOf: url)
-            do { img = try ImageCodec.decode(contentsOf: url) } catch {
+            do { img = try ImageCodec.decode(contentsOf: url, jpeg: jpegDecoder) } catch {
                 throw DataError(.badFormat, "image of sample '\(id)' does not decode: \(error)", path: url.path)
             }
         case .encoded(let data, let source):
             name = source
             try ImageHeader.checkPixelCount(of: data, source: source)
-            do { img = try ImageCodec.decode(data, source: source) } catch {
+            do { img = try ImageCodec.decode(data, source: source, jpeg: jpegDecoder) } catch {
                 throw DataError(.badFormat, "image of sample '\(id)' does not decode: \(error)", path: source)
             }
         case .decoded(let i):
@@ -109,10 +111,20 @@ public protocol Dataset: Sendable {
     func sample(at index: Int) throws -> Sample
     /// Records the reader skipped because they were corrupt (only with a skip option; else 0).
     var skippedCount: Int { get }
+    /// How its samples' JPEGs are decoded by default: `.tf` for tfds datasets (TensorFlow decoded
+    /// them when they were made and decodes them when they are read), `.accurate` otherwise.
+    var jpegDecoder: JPEGDecoder { get }
 }
 
 extension Dataset {
     public var skippedCount: Int { 0 }
+    public var jpegDecoder: JPEGDecoder { .accurate }
+
+    /// The dataset with its JPEGs decoded by `decoder` (nil: as it decodes them by default).
+    public func decodingJPEG(with decoder: JPEGDecoder?) -> any Dataset {
+        guard let decoder, decoder != jpegDecoder else { return self }
+        return JPEGDecoding(base: self, jpegDecoder: decoder)
+    }
 
     /// Throws `outOfRange` unless `index` is in `0 ..< count`.
     package func checkIndex(_ index: Int) throws {
@@ -124,5 +136,20 @@ extension Dataset {
     /// `classNames[label]`, or a placeholder naming the index when out of range.
     func className(for label: Int) -> String {
         label >= 0 && label < classNames.count ? classNames[label] : "class \(label)"
+    }
+}
+
+/// A dataset whose samples decode their JPEGs another way (`Dataset.decodingJPEG(with:)`).
+struct JPEGDecoding: Dataset {
+    let base: any Dataset
+    let jpegDecoder: JPEGDecoder
+    var name: String { base.name }
+    var count: Int { base.count }
+    var classNames: [String] { base.classNames }
+    var skippedCount: Int { base.skippedCount }
+    func sample(at index: Int) throws -> Sample {
+        var s = try base.sample(at: index)
+        s.jpegDecoder = jpegDecoder
+        return s
     }
 }

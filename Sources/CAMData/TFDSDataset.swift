@@ -1,4 +1,5 @@
 import Foundation
+import CAMImaging
 import CAMFormats
 
 /// A split of a dataset prepared by tensorflow_datasets, read straight from its folder
@@ -19,6 +20,9 @@ import CAMFormats
 /// `skipCorrupt`, opening instead reads and decodes every record, leaves out the bad ones and
 /// reports how many in `skippedCount` (so the whole split is read once at open).
 public final class TFDSDataset: Dataset {
+    /// tfds decodes with TensorFlow (`tf.io.decode_image`), so CAMKit does too.
+    public var jpegDecoder: JPEGDecoder { .tf }
+
     /// Reader options.
     public struct Options: Sendable {
         /// Leave out corrupt records (counted in `skippedCount`) instead of failing.
@@ -132,9 +136,11 @@ public final class TFDSDataset: Dataset {
         guard let size = ImageHeader.size(of: rec.image) else {
             throw DataError(.corruptRecord, "feature '\(features.image)' is not a JPEG/PNG/GIF/BMP/WebP image", path: file.url.path, record: r)
         }
-        return Sample(
+        var sample = Sample(
             id: rec.id ?? "\(split)/\(i)", label: rec.label, className: className(for: rec.label), boxes: rec.boxes,
             width: size.width, height: size.height, image: .encoded(rec.image, source: source))
+        sample.jpegDecoder = jpegDecoder
+        return sample
     }
 
     /// Shard paths from `filepathTemplate` and `shardLengths`, or by listing the folder when

@@ -24,9 +24,9 @@ public enum ImageHeader {
     }
 
     /// Decodes the image file at `url` after `checkPixelCount`: what every command uses for files.
-    public static func decodeBounded(contentsOf url: URL) throws -> Image {
+    public static func decodeBounded(contentsOf url: URL, jpeg: JPEGDecoder = .accurate) throws -> Image {
         try checkPixelCount(contentsOf: url)
-        return try ImageCodec.decode(contentsOf: url)
+        return try ImageCodec.decode(contentsOf: url, jpeg: jpeg)
     }
 
     /// `checkPixelCount` for the image file at `url`, reading only its header.

@@ -33,6 +33,9 @@ public struct EvaluationOptions: Sendable {
     /// faithfulness` renders them (ReLU, min-max, bilinear to the input size), each the map of the
     /// sample's ground-truth class.
     public var faithfulness: FaithfulnessSettings?
+    /// How the dataset's JPEGs are decoded; nil: as the dataset decodes them (`Dataset.jpegDecoder`:
+    /// `tf` for tfds, `accurate` otherwise).
+    public var jpegDecoder: JPEGDecoder?
     /// Evaluate only this shard's block of the samples (`camkit merge` joins the shards' folders).
     public var shard: Shard?
 
@@ -79,9 +82,10 @@ public enum LocalizationEvaluation {
     public static let mapsMethod = ResultStore.mapsMethod, mapsLayer = ResultStore.mapsLayer
 
     public static func run(
-        dataset: any Dataset, datasetSpec: String, source: EvaluationSource,
+        dataset given: any Dataset, datasetSpec: String, source: EvaluationSource,
         options: EvaluationOptions, output: URL
     ) throws -> EvaluationReport {
+        let dataset = given.decodingJPEG(with: options.jpegDecoder)
         let scorer = try MapScorer(rule: options.rule, iouMode: options.iouMode, sweep: options.sweep)
         guard options.batchSize > 0 else { throw CAMError("evaluate", "the batch size must be > 0") }
         let combos: [(String, String)]
@@ -144,7 +148,7 @@ public enum LocalizationEvaluation {
             maps: {
                 if case .maps(let d) = source { return d.path }; return nil
             }(),
-            combos: combos.map { [$0.0, $0.1] }, faithfulness: options.faithfulness)
+            combos: combos.map { [$0.0, $0.1] }, faithfulness: options.faithfulness, jpegDecoder: dataset.jpegDecoder)
         try store.setSetting(SummaryContext.key, context.json())
         let selected = options.shard?.range(of: total, batch: options.batchSize) ?? 0..<total
         if let shard = options.shard, selected.isEmpty {
@@ -207,6 +211,7 @@ public enum LocalizationEvaluation {
             evaluationProtocol: context.sweep.evaluationProtocol, boxRule: context.boxRule, iou: context.iou,
             thresholdCount: context.sweep.thresholds.count, model: context.model, maps: context.maps, results: metrics)
         summary.faithfulnessSettings = context.faithfulness
+        summary.jpegDecoder = context.jpegDecoder.rawValue
         summary.faithfulness = context.faithfulness == nil ? nil : faithfulness
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -374,7 +379,7 @@ public enum LocalizationEvaluation {
             "thresholds": "\(options.sweep.thresholds.count):\(options.sweep.thresholds.first!):\(options.sweep.thresholds.last!)",
             "iou_thresholds": options.sweep.iouThresholds.map { "\($0)" }.joined(separator: ","),
             "box_acc_iou": "\(options.sweep.boxAccIoU)", "rule": ruleLabel(options), "iou": options.iouMode.rawValue,
-            "maps": combos.map { "\($0.0)/\($0.1)" }.joined(separator: ",")
+            "maps": combos.map { "\($0.0)/\($0.1)" }.joined(separator: ","), jpegKey: dataset.jpegDecoder.rawValue
         ]
         switch source {
         case .model(let b):
@@ -413,15 +418,21 @@ public enum LocalizationEvaluation {
             let n = try? JSONDecoder().decode([String: String].self, from: Data(now.utf8))
         else { return stored == now }
         return Set(s.keys).union(n.keys).allSatisfy { key in
-            s[key] == n[key] || (s[key] == nil && laterKeys.contains(key))
+            s[key] == n[key] || (s[key] == nil && laterKeys.contains(key)) || (s[key] == nil && key == jpegKey && n[key] == "accurate")
         }
     }
+
+    /// The settings key of the JPEG decoder: a run stored before it existed decoded `accurate`,
+    /// so it resumes under `accurate` only.
+    static let jpegKey = "jpeg_decoder"
 
     /// The settings that differ between two settings JSONs, for the error message.
     static func difference(_ a: String, _ b: String) -> String {
         let da = (try? JSONDecoder().decode([String: String].self, from: Data(a.utf8))) ?? [:]
         let db = (try? JSONDecoder().decode([String: String].self, from: Data(b.utf8))) ?? [:]
-        let keys = Set(da.keys).union(db.keys).sorted().filter { da[$0] != db[$0] && !(da[$0] == nil && laterKeys.contains($0)) }
+        let keys = Set(da.keys).union(db.keys).sorted().filter {
+            da[$0] != db[$0] && !(da[$0] == nil && laterKeys.contains($0)) && !(da[$0] == nil && $0 == jpegKey && db[$0] == "accurate")
+        }
         return keys.map { key in
             let change = "stored \(da[key] ?? "-"), now \(db[key] ?? "-")"
             return key == "model_sha256" ? "the model file's content changed since the run began (SHA-256 \(change))" : "\(key): \(change)"
@@ -486,6 +497,7 @@ struct SummaryContext: Codable, Sendable, Equatable {
     /// [method, layer] of every map kind, in the run's order.
     var combos: [[String]]
     var faithfulness: FaithfulnessSettings?
+    var jpegDecoder: JPEGDecoder
 
     func json() throws -> String {
         let encoder = JSONEncoder()

@@ -26,6 +26,8 @@ public struct ExplainOptions: Sendable {
     public var writeImageMaps = false
     /// Images per forward pass.
     public var batchSize = 8
+    /// How JPEG images are decoded; nil: the model's preprocessing decides (`defaultJPEGDecoder`).
+    public var jpegDecoder: JPEGDecoder?
     /// How raw maps become image-size maps (`normalization`, `upsampling`).
     public var rendering: MapRendering { MapRendering(normalization: normalization, upsampling: upsampling) }
 
@@ -54,6 +56,8 @@ public struct ExplainReport: Codable, Sendable {
     public let score: String
     public let normalize: String
     public let images: [ImageEntry]
+    /// How the JPEGs among the images were decoded (`tf` or `accurate`).
+    public let jpegDecoder: String?
     /// Pairs left out; empty when every method ran at every layer.
     public let skipped: [Skipped]
 }
@@ -81,7 +85,8 @@ public enum ExplainJob {
     /// `explain.json`.
     public static func run(images: [URL], model loaded: LoadedModel, options: ExplainOptions, outputDirectory: URL) throws -> ExplainReport {
         // Decode everything first: a bad image fails the run before anything is written.
-        let decoded = try images.map { try ImageHeader.decodeBounded(contentsOf: $0) }
+        let jpeg = options.jpegDecoder ?? loaded.info.preprocessing.defaultJPEGDecoder
+        let decoded = try images.map { try ImageHeader.decodeBounded(contentsOf: $0, jpeg: jpeg) }
         let names = outputNames(images)
         var skipped: [SkippedPair] = []
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
@@ -110,7 +115,7 @@ public enum ExplainJob {
             let report = ExplainReport(
                 model: loaded.source.path, methods: options.methods.map(\.rawValue), layers: options.layers,
                 score: options.score.rawValue, normalize: options.normalization.rawValue, images: entries,
-                skipped: skipped)
+                jpegDecoder: jpeg.rawValue, skipped: skipped)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try AtomicFile.write(encoder.encode(report), to: outputDirectory.appendingPathComponent("explain.json"))

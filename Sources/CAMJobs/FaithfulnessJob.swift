@@ -23,6 +23,8 @@ public struct FaithfulnessOptions: Sendable {
     /// Images per explain pass (the perturbed copies go in batches of `settings.batchSize`).
     public var imagesPerBatch = 8
     public var progress = true
+    /// How JPEG images are decoded; nil: the model's preprocessing decides (`defaultJPEGDecoder`).
+    public var jpegDecoder: JPEGDecoder?
 
     public init(methods: [CAMMethod], layers: [String], settings: FaithfulnessSettings) {
         self.methods = methods
@@ -88,9 +90,12 @@ public struct FaithfulnessReport: Codable, Sendable {
         /// What every metric reads: the softmax probability of the map's class.
         public var target = "softmax"
         public var inputSize: Int
+        /// How the JPEGs among the images were decoded (`tf` or `accurate`).
+        public var jpegDecoder: String?
 
         enum CodingKeys: String, CodingKey {
             case model, images, methods, layers, classes, maps, metrics, percentiles, seed, steps, target
+            case jpegDecoder = "jpeg_decoder"
             case mapScore = "map_score"
             case imputationNoise = "imputation_noise"
             case batchSize = "batch_size"
@@ -119,7 +124,8 @@ public enum FaithfulnessJob {
         guard !options.methods.isEmpty, !options.layers.isEmpty else {
             throw ExplainError.invalidRequest("at least one method and one layer are needed")
         }
-        let decoded = try images.map { try ImageHeader.decodeBounded(contentsOf: $0) }
+        let jpeg = options.jpegDecoder ?? loaded.info.preprocessing.defaultJPEGDecoder
+        let decoded = try images.map { try ImageHeader.decodeBounded(contentsOf: $0, jpeg: jpeg) }
         let names = ExplainJob.outputNames(images).map { $0.deletingPathExtension().lastPathComponent }
         let explainer = Explainer(model: loaded.model)
         let info = loaded.info
@@ -191,7 +197,7 @@ public enum FaithfulnessJob {
                 classes: options.classes.map { $0.map(String.init) } ?? ["auto"],
                 mapScore: options.mapsDirectory == nil ? options.score.rawValue : nil, maps: options.mapsDirectory?.path,
                 metrics: s.metrics.map(\.rawValue), percentiles: s.percentiles, imputationNoise: s.imputationNoise, seed: s.seed,
-                steps: s.steps, batchSize: s.batchSize, inputSize: size),
+                steps: s.steps, batchSize: s.batchSize, inputSize: size, jpegDecoder: jpeg.rawValue),
             skipped: skipped)
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()

@@ -19,6 +19,8 @@ public struct LocalizeOptions: Sendable {
     /// Classes to explain; nil for the predicted class.
     public var classes: [Int]?
     public var batchSize = 8
+    /// How JPEG images are decoded; nil: the model's preprocessing decides (`defaultJPEGDecoder`).
+    public var jpegDecoder: JPEGDecoder?
 
     public init(methods: [CAMMethod], layers: [String]) {
         self.methods = methods
@@ -56,6 +58,8 @@ public struct LocalizeReport: Codable, Sendable {
     public var iou: IoUMode
     public var normalize: String
     public var images: [ImageEntry]
+    /// How the JPEGs among the images were decoded (`tf` or `accurate`).
+    public var jpegDecoder: String?
 }
 
 /// Boxes from the class activation maps of image files, scored against optional ground truth
@@ -75,7 +79,8 @@ public enum LocalizeJob {
         if let truths, truths.count != images.count {
             throw CAMError("localize", "\(truths.count) ground-truth entries for \(images.count) images")
         }
-        let decoded = try images.map { try ImageHeader.decodeBounded(contentsOf: $0) }
+        let jpeg = options.jpegDecoder ?? loaded.info.preprocessing.defaultJPEGDecoder
+        let decoded = try images.map { try ImageHeader.decodeBounded(contentsOf: $0, jpeg: jpeg) }
         let names = ExplainJob.outputNames(images)
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let explainer = Explainer(model: loaded.model)
@@ -118,7 +123,7 @@ public enum LocalizeJob {
             }
             let report = LocalizeReport(
                 model: loaded.source.path, boxRule: options.rule.description, iou: options.iouMode,
-                normalize: options.normalization.rawValue, images: entries)
+                normalize: options.normalization.rawValue, images: entries, jpegDecoder: jpeg.rawValue)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try AtomicFile.write(encoder.encode(report), to: outputDirectory.appendingPathComponent("localize.json"))

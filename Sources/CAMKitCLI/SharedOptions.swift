@@ -118,6 +118,8 @@ public struct MapRequestOptions: ParsableArguments {
 
     @OptionGroup public var scoring: ScoreOptions
 
+    @OptionGroup public var jpeg: JPEGDecoderOptions
+
     public var imageURLs: [URL] { images.map { URL(fileURLWithPath: $0) } }
 
     /// Tells on stderr which method × layer pairs were left out and why (CAM away from its layer).
@@ -194,6 +196,19 @@ public struct RuntimeOptions: ParsableArguments {
 }
 
 extension Preprocessing: ExpressibleByArgument {}
+extension JPEGDecoder: ExpressibleByArgument {}
+
+/// `--jpeg-decoder`: how JPEG images are decoded (explain, localize, faithfulness, evaluate).
+public struct JPEGDecoderOptions: ParsableArguments {
+    public init() {}
+
+    @Option(
+        help: """
+            JPEG decoding: tf (as TensorFlow's decode_jpeg: what tfds data and Keras pipelines see) or accurate (as OpenCV and PIL). \
+            Default: tf for tfds datasets and for models with the tutorial's preprocessing (seed), accurate otherwise.
+            """)
+    public var jpegDecoder: JPEGDecoder?
+}
 extension ScoreKind: ExpressibleByArgument {}
 
 /// Runs a command's body: a `ValidationError` goes on to ArgumentParser (which prints usage),

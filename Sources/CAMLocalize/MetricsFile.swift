@@ -16,6 +16,8 @@ public struct MetricsFile: Codable, Sendable {
     /// With `--faithfulness`: the settings and the means per method × layer × metric (as `faithfulness.json`'s summary).
     public var faithfulnessSettings: FaithfulnessSettings?
     public var faithfulness: [FaithfulnessSummaryRow]?
+    /// How the dataset's JPEGs were decoded (`tf` or `accurate`); absent in older files.
+    public var jpegDecoder: String?
 
     public init(
         dataset: String, datasetName: String, samples: Int, evaluationProtocol: EvaluationProtocol, boxRule: String,

@@ -1,4 +1,5 @@
 import Torch
+import CAMImaging
 
 /// How an RGB image becomes the network's input. Travels with the model in checkpoints.
 public enum Preprocessing: String, Codable, Sendable, CaseIterable {
@@ -43,4 +44,11 @@ public enum Preprocessing: String, Codable, Sendable, CaseIterable {
             return x
         }
     }
+}
+
+extension Preprocessing {
+    /// How JPEGs are decoded for a model with this preprocessing unless asked otherwise: as
+    /// TensorFlow does for the tutorial's (`seed`: a Keras model fed by `tf.io` decoding), as
+    /// OpenCV and PIL do for the others.
+    public var defaultJPEGDecoder: JPEGDecoder { self == .seed ? .tf : .accurate }
 }

@@ -55,6 +55,8 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var scoring: ScoreOptions
 
+    @OptionGroup var jpeg: JPEGDecoderOptions
+
     @Option(help: "Images per batch (and, with --faithfulness, perturbed images per forward pass).")
     var batchSize: Int = 16
 
@@ -125,6 +127,7 @@ struct EvaluateCommand: ParsableCommand {
             options.workers = workers
             options.limit = limit
             options.overwrite = overwrite
+            options.jpegDecoder = jpeg.jpegDecoder
             options.shard = try shard.map { try Shard(parsing: $0, environment: ProcessInfo.processInfo.environment) }
             if !faithfulnessMetrics.isEmpty {
                 guard modelOptions.model != nil else { throw ValidationError("--faithfulness needs --model: its metrics read the model's scores") }

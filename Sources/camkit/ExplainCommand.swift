@@ -43,6 +43,7 @@ struct ExplainCommand: ParsableCommand {
             var options = ExplainOptions(methods: try request.selection.methods(), layers: request.selection.layers(for: loaded.model))
             options.classes = try request.classes.indices()
             options.score = request.scoring.score
+            options.jpegDecoder = request.jpeg.jpegDecoder
             options.normalization = normalize
             guard let map = ColorMap(name: colormap) else {
                 throw ValidationError("unknown colour map '\(colormap)'; known: \(ColorMap.allCases.map(\.name).joined(separator: ", "))")

@@ -40,6 +40,7 @@ struct FaithfulnessCommand: ParsableCommand {
                 methods: try request.selection.methods(), layers: request.selection.layers(for: loaded.model), settings: settings)
             options.classes = try request.classes.indices()
             options.score = request.scoring.score
+            options.jpegDecoder = request.jpeg.jpegDecoder
             options.mapsDirectory = maps.map { URL(fileURLWithPath: $0) }
             let report = try FaithfulnessJob.run(
                 images: request.imageURLs, model: loaded, options: options, outputDirectory: output.directory)

@@ -42,6 +42,8 @@ struct LocalizeCommand: ParsableCommand {
 
     @OptionGroup var scoring: ScoreOptions
 
+    @OptionGroup var jpeg: JPEGDecoderOptions
+
     @OptionGroup var output: OutputOptions
 
     @OptionGroup var runtime: RuntimeOptions
@@ -58,6 +60,7 @@ struct LocalizeCommand: ParsableCommand {
             options.iouMode = iou
             options.normalization = normalize
             options.score = scoring.score
+            options.jpegDecoder = jpeg.jpegDecoder
             options.classes = try classes.indices()
             let report = try LocalizeJob.run(
                 images: images.map { URL(fileURLWithPath: $0) }, truths: parsedTruths, model: loaded,

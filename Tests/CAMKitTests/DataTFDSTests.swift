@@ -34,6 +34,24 @@ import CAMKit
         }
     }
 
+    /// tfds samples decode their JPEGs as TensorFlow does (tfds made them with it and reads them
+    /// with it), unless the dataset is asked to decode them accurately.
+    @Test func samplesDecodeJPEGsAsTensorFlowDoes() throws {
+        let ds = try TFDSDataset(directory: Self.dir, split: "test")
+        #expect(ds.jpegDecoder == .tf)
+        var differing = 0
+        for i in 0..<ds.count {
+            let s = try ds.sample(at: i)
+            let bytes = try #require(try s.encodedBytes())
+            let tf = try ImageCodec.decode(bytes, jpeg: .tf), accurate = try ImageCodec.decode(bytes)
+            let loaded = try s.loadImage(), overridden = try ds.decodingJPEG(with: .accurate).sample(at: i).loadImage()
+            #expect(s.jpegDecoder == .tf && loaded == tf)
+            #expect(overridden == accurate)
+            if tf != accurate { differing += 1 }
+        }
+        #expect(differing > 0, "the two decoders agree on every fixture JPEG: the test shows nothing")
+    }
+
     @Test func classNamesComeFromTheLabelsFile() throws {
         let ds = try TFDSDataset(directory: Self.dir, split: "test")
         #expect(ds.classNames.count == 196)

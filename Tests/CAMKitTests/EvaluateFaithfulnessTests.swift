@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 import Torch
 import CAMKit
+@testable import CAMJobs
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -67,6 +68,7 @@ import CAMKit
         // metrics.json: one row per method × metric, each the mean of the stored values.
         let file = try JSONDecoder().decode(MetricsFile.self, from: Data(contentsOf: first.metricsJSON))
         #expect(file.faithfulnessSettings == options.faithfulness)
+        #expect(file.jpegDecoder == "accurate")
         let rows = try #require(file.faithfulness)
         #expect(rows.count == 2 * Self.metrics.count)
         for row in rows where row.method == "gradcam" {
@@ -99,6 +101,15 @@ import CAMKit
         } catch let e as CAMError {
             #expect(e.message.contains("faithfulness"), "\(e)")
         }
+    }
+
+    /// A run stored before the JPEG decoder was recorded decoded accurately: it resumes as `accurate`, not as `tf`.
+    @Test func runsWithoutAJPEGDecoderResumeOnlyAsAccurate() {
+        let old = #"{"dataset":"tfds:x","samples":"4"}"#
+        #expect(LocalizationEvaluation.sameRun(stored: old, now: #"{"dataset":"tfds:x","jpeg_decoder":"accurate","samples":"4"}"#))
+        let tf = #"{"dataset":"tfds:x","jpeg_decoder":"tf","samples":"4"}"#
+        #expect(!LocalizationEvaluation.sameRun(stored: old, now: tf))
+        #expect(LocalizationEvaluation.difference(old, tf).contains("jpeg_decoder"))
     }
 
     @Test func mapsFromFilesAndDatasetsWithoutBoxesAreRefused() throws {
