@@ -7,6 +7,7 @@ import CAMLocalize
 /// the methods × layers by each metric beside MaxBoxAccV2, then the mean deletion/insertion curves
 /// and ROAD's score change per percentile.
 struct FaithfulnessView {
+    var tableID = "faithfulness-table"
     var hint: String
     var columns: [Column]
     var rows: [RowView]

@@ -564,6 +564,7 @@ struct Cell { var text: String; var numeric: Bool; var best: Bool }
 struct RowView { var kind: String; var cells: [Cell] }
 
 struct SummaryView {
+    var tableID = "summary-table"
     var hasResults: Bool
     var samples: Int
     var boxAccIoU: String

@@ -7,7 +7,7 @@ enum ReportTemplates {
         [
             "page": page, "style": style, "summary": summary, "charts": charts, "faithfulness": faithfulness, "training": training,
             "gallery": gallery,
-            "settings": settings, "figure": figure
+            "settings": settings, "figure": figure, "table": table
         ]
     }
 
@@ -66,21 +66,27 @@ enum ReportTemplates {
           MaxBoxAcc: best one-box accuracy over the map thresholds at IoU {{boxAccIoU}}; MaxBoxAccV2: mean of the best all-box
           accuracies at IoU {{iouList}}. Baselines predict one fixed box for every image: the whole image, or a box of the mean
           ground-truth size in the centre.</p>
-          <div class="table-wrap">
-          <table id="summary-table">
-            <thead><tr>{{#columns}}<th scope="col"{{#numeric}} class="num"{{/numeric}}>{{name}}</th>{{/columns}}</tr></thead>
-            <tbody>
-            {{#rows}}
-            <tr class="{{kind}}">{{#cells}}<td{{#numeric}} class="num{{#best}} best{{/best}}"{{/numeric}}>{{text}}</td>{{/cells}}</tr>
-            {{/rows}}
-            </tbody>
-          </table>
-          </div>
+          {{>table}}
           {{/hasResults}}
           {{^hasResults}}
           <p class="empty" id="no-results">This evaluation has no results: no image was scored.</p>
           {{/hasResults}}
         </section>
+
+        """
+
+    /// A results table: `tableID`, `columns` (name, numeric) and `rows` (kind, cells: text, numeric, best).
+    static let table = """
+        <div class="table-wrap">
+        <table id="{{tableID}}">
+          <thead><tr>{{#columns}}<th scope="col"{{#numeric}} class="num"{{/numeric}}>{{name}}</th>{{/columns}}</tr></thead>
+          <tbody>
+          {{#rows}}
+          <tr class="{{kind}}">{{#cells}}<td{{#numeric}} class="num{{#best}} best{{/best}}"{{/numeric}}>{{text}}</td>{{/cells}}</tr>
+          {{/rows}}
+          </tbody>
+        </table>
+        </div>
 
         """
 
@@ -114,16 +120,7 @@ enum ReportTemplates {
         <section id="faithfulness">
           <h2>Faithfulness</h2>
           <p class="hint">{{hint}}</p>
-          <div class="table-wrap">
-          <table id="faithfulness-table">
-            <thead><tr>{{#columns}}<th scope="col"{{#numeric}} class="num"{{/numeric}}>{{name}}</th>{{/columns}}</tr></thead>
-            <tbody>
-            {{#rows}}
-            <tr class="{{kind}}">{{#cells}}<td{{#numeric}} class="num{{#best}} best{{/best}}"{{/numeric}}>{{text}}</td>{{/cells}}</tr>
-            {{/rows}}
-            </tbody>
-          </table>
-          </div>
+          {{>table}}
           <div class="grid">
             {{#figures}}{{>figure}}{{/figures}}
           </div>
