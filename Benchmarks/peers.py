@@ -230,7 +230,35 @@ def peer(row, threads, iters, batch):
         return {"pytorch": median_ms(step, iters)}
     if row == "dataset":
         return {"pytorch-grad-cam": dataset_time()}
+    if row == "road":
+        return {"pytorch-grad-cam": road_time(threads, iters, batch)}
     raise SystemExit(f"unknown row {row}")
+
+
+def road_time(threads, iters, batch):
+    """pytorch-grad-cam's ROADMostRelevantFirst and ROADLeastRelevantFirst at its 9 default
+    percentiles (its NoisyLinearImputer, noise 0.01) on Grad-CAM maps at layer4 made beforehand,
+    the softmax score of the predicted class as target: the metric's time alone."""
+    import numpy as np
+    import torch
+    from pytorch_grad_cam import GradCAM
+    from pytorch_grad_cam.metrics.road import ROADLeastRelevantFirst, ROADMostRelevantFirst
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputSoftmaxTarget
+
+    model, x = load_model(), load_input(batch)
+    with GradCAM(model=model, target_layers=[model.layer4]) as cam:
+        cams = cam(input_tensor=x, targets=None)
+    with torch.no_grad():
+        predicted = model(x).argmax(dim=1).tolist()
+    targets = [ClassifierOutputSoftmaxTarget(c) for c in predicted]
+    percentiles = [10, 20, 30, 40, 50, 60, 70, 80, 90]
+    metrics = [cls(p) for cls in (ROADMostRelevantFirst, ROADLeastRelevantFirst) for p in percentiles]
+
+    def run():
+        for metric in metrics:
+            metric(x, cams, targets, model)
+
+    return median_ms(run, iters)
 
 
 def torchcam_time(model, x, layers, cam, iters):
@@ -426,6 +454,13 @@ def main():
                 *both(["forward", "--batch", str(b), "--iters", str(it * (6 if b == 1 else 1))] + model))
         add("CAM + Grad-CAM x3, batch 16: CAMKit on Debian's libtorch 1.13 vs", "ms",
             *both(["explain", "--methods", "cam,gradcam", "--layers", ",".join(LAYERS), "--iters", str(it)] + model))
+    road_iters = 1 if a.quick else 2  # the peer's 288 sparse solves take minutes
+    add("ROAD MoRF + LeRF x 9 percentiles, Grad-CAM layer4, batch 16", "ms",
+        camkit(["road", "--layer", "layer4", "--iters", str(road_iters)] + model)["median_ms"],
+        run_peer("road", t, road_iters, 16),
+        "the metric alone on maps made beforehand: 18 imputed copies of each of 16 images (noisy linear imputation, "
+        "noise 0.01) and their forwards; pytorch-grad-cam solves each image's system with SciPy's spsolve, CAMKit with "
+        "Eigen's sparse Cholesky on all cores")
     n = len(samples())
     ours = camkit_dataset(t)
     theirs = run_peer("dataset", t, 1, 16)

@@ -1,7 +1,7 @@
 // camkit-bench: timing runs that the scripts in Benchmarks/ compare side by side with peers.
 // Usage: camkit-bench MODE [--model FILE | --arch NAME] [--input FILE] [--batch 16] [--iters 10] [--threads 2]
 // Modes: forward, explain (--methods cam,gradcam --layers layer4,layer3,layer2), pipeline (--images DIR),
-// boxes (--maps FILE.npy --truths FILE.json), train-step, loader. Benchmarks/peers.py runs them against the peers.
+// boxes (--maps FILE.npy --truths FILE.json), train-step, loader, road (ROAD MoRF + LeRF of Grad-CAM at --layer). Benchmarks/peers.py runs them against the peers.
 import CAMKit
 import Foundation
 import Torch
@@ -115,6 +115,24 @@ case "train-step":
     print(json(["impl": "camkit", "mode": "train-step", "batch": batch, "median_ms": t.median, "images_per_s": Double(batch) / t.median * 1000]))
 case "loader":
     try loaderBenchmark()
+case "road":
+    // ROAD MoRF and LeRF at 9 percentiles (pytorch-grad-cam's defaults, noise 0.01) of Grad-CAM maps
+    // made once beforehand, as the peer's ROAD classes take them; the time is the metric's alone.
+    let loaded = try benchModel()
+    loaded.model.eval()
+    let x = try benchInput()
+    let layer = argument("layer", "layer4")
+    let e = try Explainer(model: loaded.model).explain(x, methods: [.gradCAM], layers: [layer])
+    let maps = try e.maps.map { m in
+        FaithfulnessMap(
+            image: m.image, classIndex: m.classIndex, height: size, width: size,
+            values: try MapRendering().displayMap(m.raw, height: size, width: size).values, source: "map\(m.image)")
+    }
+    var settings = FaithfulnessSettings(metrics: [.roadMoRF, .roadLeRF])
+    settings.batchSize = batch
+    let scorer = try FaithfulnessScorer(model: loaded.model, settings: settings)
+    let t = try measure(iters: iters) { _ = try scorer.score(x, maps: maps) }
+    print(json(["impl": "camkit", "mode": "road", "batch": batch, "median_ms": t.median, "min_ms": t.min]))
 default:
     FileHandle.standardError.write(Data("unknown mode \(mode)\n".utf8))
     exit(2)
