@@ -417,9 +417,14 @@ public enum LocalizationEvaluation {
         guard let s = try? JSONDecoder().decode([String: String].self, from: Data(stored.utf8)),
             let n = try? JSONDecoder().decode([String: String].self, from: Data(now.utf8))
         else { return stored == now }
-        return Set(s.keys).union(n.keys).allSatisfy { key in
-            s[key] == n[key] || (s[key] == nil && laterKeys.contains(key)) || (s[key] == nil && key == jpegKey && n[key] == "accurate")
-        }
+        return Set(s.keys).union(n.keys).allSatisfy { agrees($0, stored: s[$0], now: n[$0]) }
+    }
+
+    /// Whether a setting's stored and current values describe the same run: equal, or absent from
+    /// a run stored before the key existed (for the JPEG decoder: only when it is `accurate`, what
+    /// such a run used).
+    static func agrees(_ key: String, stored: String?, now: String?) -> Bool {
+        stored == now || (stored == nil && (laterKeys.contains(key) || (key == jpegKey && now == "accurate")))
     }
 
     /// The settings key of the JPEG decoder: a run stored before it existed decoded `accurate`,
@@ -430,9 +435,7 @@ public enum LocalizationEvaluation {
     static func difference(_ a: String, _ b: String) -> String {
         let da = (try? JSONDecoder().decode([String: String].self, from: Data(a.utf8))) ?? [:]
         let db = (try? JSONDecoder().decode([String: String].self, from: Data(b.utf8))) ?? [:]
-        let keys = Set(da.keys).union(db.keys).sorted().filter {
-            da[$0] != db[$0] && !(da[$0] == nil && laterKeys.contains($0)) && !(da[$0] == nil && $0 == jpegKey && db[$0] == "accurate")
-        }
+        let keys = Set(da.keys).union(db.keys).sorted().filter { !agrees($0, stored: da[$0], now: db[$0]) }
         return keys.map { key in
             let change = "stored \(da[key] ?? "-"), now \(db[key] ?? "-")"
             return key == "model_sha256" ? "the model file's content changed since the run began (SHA-256 \(change))" : "\(key): \(change)"
