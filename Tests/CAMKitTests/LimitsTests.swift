@@ -1,5 +1,6 @@
 import CAMKit
 @testable import CAMData
+import CSystemZlib
 import Foundation
 import Testing
 import TestSupport
@@ -141,6 +142,59 @@ import Torch
                 to: tmp.appendingPathComponent("features.json"), atomically: true, encoding: .utf8)
             let e = dataError { _ = try TFDSDataset.classNames(directory: tmp, labelFeature: "label") }
             #expect(e?.kind == .badFormat && e?.message.contains("numClasses \(n) is outside") == true, "\(String(describing: e))")
+        }
+    }
+    /// A one-entry zip: local header, data, central directory, end record.
+    static func zip(_ name: String, method: UInt16, crc: UInt32, compressed: [UInt8], size: Int) -> Data {
+        var out = Data()
+        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        let nameBytes = Array(name.utf8)
+        func sizesAndName() {
+            u32(crc)
+            u32(UInt32(compressed.count))
+            u32(UInt32(size))
+            u16(UInt16(nameBytes.count))
+            u16(0)
+        }
+        u32(0x0403_4b50)
+        for v: UInt16 in [20, 0, method, 0, 0x21] { u16(v) }
+        sizesAndName()
+        out.append(contentsOf: nameBytes + compressed)
+        let directory = out.count
+        u32(0x0201_4b50)
+        for v: UInt16 in [20, 20, 0, method, 0, 0x21] { u16(v) }
+        sizesAndName()
+        for v: UInt16 in [0, 0, 0] { u16(v) }
+        u32(0)
+        u32(0)
+        out.append(contentsOf: nameBytes)
+        let directorySize = out.count - directory
+        u32(0x0605_4b50)
+        for v: UInt16 in [0, 0, 1, 1] { u16(v) }
+        u32(UInt32(directorySize))
+        u32(UInt32(directory))
+        u16(0)
+        return out
+    }
+
+    @Test func aKerasArchiveWhoseConfigInflatesPastItsLimitIsRefused() throws {
+        // 64 MiB + 1 of spaces deflate to about 64 kB: a zip bomb in config.json.
+        let n = KerasArchive.maxConfigBytes + 1
+        let spaces = [UInt8](repeating: 0x20, count: n)
+        var size = compressBound(uLong(n))
+        var zlib = [UInt8](repeating: 0, count: Int(size))
+        #expect(compress2(&zlib, &size, spaces, uLong(n), 9) == Z_OK)
+        let deflated = Array(zlib[2..<(Int(size) - 4)])  // raw deflate: without zlib's header and Adler-32
+        let crc = UInt32(crc32(0, spaces, uInt(n)))
+        let url = try Fixtures.temporaryDirectory("camkit-limits").appendingPathComponent("bomb.keras")
+        try Self.zip("config.json", method: 8, crc: crc, compressed: deflated, size: n).write(to: url)
+        #expect(try Data(contentsOf: url).count < 1 << 20)
+        #expect {
+            _ = try ModelLoader.load(url)
+        } throws: { error in
+            guard case KerasGraphError.badConfig(let file, let detail)? = error as? KerasGraphError else { return false }
+            return file == url.path && detail.contains("config.json inflates past \(KerasArchive.maxConfigBytes) bytes")
         }
     }
 }
