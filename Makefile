@@ -45,7 +45,7 @@ SANITIZE := --sanitize=address --build-path .build-asan
 SANITIZE_CXX := -Xcc -fsanitize=address,undefined -Xcxx -fsanitize=address,undefined
 test-asan: deps
 	$(SWIFT) build --build-tests $(SANITIZE) $(SANITIZE_CXX)
-	ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:suppressions=$(CURDIR)/tools/sanitizers/asan.supp \
+	SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:allocator_may_return_null=1:suppressions=$(CURDIR)/tools/sanitizers/asan.supp \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tools/sanitizers/ubsan.supp \
 	  $(SWIFT) test --skip-build --no-parallel $(SANITIZE) $(if $(ASAN_TESTS),--filter '$(ASAN_TESTS)')
 

@@ -267,6 +267,9 @@ struct MATReader {
                 units = try numbers(type: t.type, start: t.dataStart, size: t.size).map { UInt32(exactly: $0) ?? 0xFFFD }
             }
             let rowsCount = dims.first ?? 0
+            guard rowsCount <= units.count + 1 else {
+                throw DataError(.badFormat, "char array '\(name)' of size \(dims) holds only \(units.count) characters")
+            }
             let cols = rowsCount == 0 ? 0 : units.count / rowsCount
             var rows: [String] = []
             for r in 0..<rowsCount {

@@ -8,12 +8,18 @@ import Torch
 /// the same entry point as its harness (Fuzz/Sources/fuzz-<target>): now a clear error naming the
 /// file, never a trap or gigabytes (#20).
 @Suite struct FuzzRegressionTests {
-    /// The one kept input of `target`.
-    static func crasher(_ target: String) throws -> Data {
+    /// The kept inputs of `target`.
+    static func crashers(_ target: String) throws -> [Data] {
         let dir = Fixtures.url("fuzz/\(target)")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(names.count == 1, "\(names)")
-        return try Data(contentsOf: dir.appendingPathComponent(names[0]))
+        return try names.map { try Data(contentsOf: dir.appendingPathComponent($0)) }
+    }
+
+    /// The one kept input of `target`.
+    static func crasher(_ target: String) throws -> Data {
+        let all = try crashers(target)
+        #expect(all.count == 1)
+        return all[0]
     }
 
     /// `data` split at "\n----\n" lines, byte for byte, as the harnesses' `parts()` does.
@@ -62,12 +68,17 @@ import Torch
         #expect(e?.message.contains("not UTF-8") == true, "\(String(describing: e))")
     }
 
-    @Test func aMATStructClaimingTwoBillionElementsIsAnError() throws {
-        #expect {
-            _ = try MATFile(data: Self.crasher("mat"))
-        } throws: { error in
-            guard let e = error as? DataError else { return false }
-            return e.kind == .badFormat && e.message.contains("claims more elements than its")
+    /// A struct claiming 1.9 billion elements, and a char array claiming more rows than characters
+    /// (each grew past 2 GB).
+    @Test func aMATArrayClaimingMoreElementsThanItsBytesIsAnError() throws {
+        let messages = ["holds only", "claims more elements than its"]
+        for (data, message) in zip(try Self.crashers("mat"), messages) {
+            #expect {
+                _ = try MATFile(data: data)
+            } throws: { error in
+                guard let e = error as? DataError else { return false }
+                return e.kind == .badFormat && e.message.contains(message)
+            }
         }
         // Dimensions whose product overflows, and cells nested past the depth limit, are errors too.
         #expect(throws: DataError.self) { _ = try MATFile(data: Self.mat(dims: [Int32.max, Int32.max, Int32.max], cellDepth: 0)) }
@@ -105,6 +116,17 @@ import Torch
                 guard case KerasGraphError.badConfig(_, let detail)? = error as? KerasGraphError else { return false }
                 return detail.contains("is called with no input tensors")
             }
+        }
+    }
+    /// A Keras .h5 whose weight dataset declares about 110 TB (libhdf5 keeps a fill value for it):
+    /// refused from its shape instead of a Swift allocation failure.
+    @Test func anH5DatasetDeclaringTerabytesIsAnError() throws {
+        let url = try Fixtures.temporaryDirectory("camkit-fuzz-h5").appendingPathComponent("model.h5")
+        try Self.crasher("keras-h5").write(to: url)
+        #expect {
+            _ = try ModelLoader.load(url)
+        } throws: { error in
+            "\(error)".contains("byte limit of one tensor") && "\(error)".contains(url.path)
         }
     }
 }
