@@ -78,7 +78,9 @@ for t in $TARGETS; do
     [ -n "$(ls -A "$corpus")" ] || seed "$t" "$corpus"
     mkdir -p "$keep"
     began=$(date +%s)
-    "$exe" "${opts[@]}" -max_total_time="$SECONDS_EACH" -artifact_prefix="$keep/" "$corpus" >"$log" 2>&1
+    # A wall-clock guard: a crash inside libhdf5 can corrupt the heap so that libFuzzer's own crash
+    # handler deadlocks (seen: SEGV in libhdf5, then "realloc(): invalid pointer" and a hang).
+    timeout -s KILL $((SECONDS_EACH + 60)) "$exe" "${opts[@]}" -max_total_time="$SECONDS_EACH" -artifact_prefix="$keep/" "$corpus" >"$log" 2>&1
     rc=$?
     took=$(($(date +%s) - began))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
@@ -88,9 +90,10 @@ for t in $TARGETS; do
     result=ok
     if [ $rc -ne 0 ]; then
         found=$(ls -t "$keep" | head -1)
-        if [ -n "$found" ] && third_party "$log"; then
+        if third_party "$log"; then
             # A crash inside libhdf5 or Foundation's XML parser before any CAMKit frame: theirs, kept apart.
-            mkdir -p "$BUILD/third-party/$t" && mv "$keep/$found" "$BUILD/third-party/$t/"
+            mkdir -p "$BUILD/third-party/$t"
+            [ -n "$found" ] && [ "$rc" -ne 137 ] && mv "$keep/$found" "$BUILD/third-party/$t/"
             result="third-party crash ($(third_party_name "$log")): $BUILD/third-party/$t/$found"
         else
             status=1
