@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 CAMKIT := .build/release/camkit
 
-.PHONY: deps build serve test demo bench clean web-e2e format format-check
+.PHONY: deps build serve test demo bench clean web-e2e format format-check fuzz test-asan
 
 ## Install the Debian packages that are missing (a no-op when all are present).
 deps:
@@ -24,12 +24,33 @@ serve: build
 
 ## Run the whole test suite (a target importing a stage it does not depend on fails the build). Serial: the server's timeout and queue tests measure wall time, and
 ## on 2 cores the parallel suites starve them (the whole run takes about 70 s either way).
+## Then every fuzz target for TEST_FUZZ_SECONDS (3 s each: a smoke run, and the kept crashers replayed).
+TEST_FUZZ_SECONDS ?= 3
 test: deps format-check
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test --skip-build --no-parallel
+	FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) SWIFT=$(SWIFT) bash Fuzz/run.sh
+
+## libFuzzer on every parser (Fuzz/, built into .build-fuzz): FUZZ_SECONDS each (default 60),
+## FUZZ_TARGETS="npy wsol" for some; crashers are kept under Tests/Fixtures/fuzz/<target>/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash Fuzz/run.sh
+
+## The test suite under AddressSanitizer (Swift and C/C++) and UndefinedBehaviorSanitizer (the C++ shims:
+## swiftc has no -sanitize=undefined on Linux) in .build-asan; libtorch and OpenCV are not
+## instrumented and their reports are suppressed (tools/sanitizers/*.supp). ASAN_TESTS='Suite1|Suite2'
+## runs only those suites (swift test --filter).
+SANITIZE := --sanitize=address --build-path .build-asan
+SANITIZE_CXX := -Xcc -fsanitize=address,undefined -Xcxx -fsanitize=address,undefined
+test-asan: deps
+	$(SWIFT) build --build-tests $(SANITIZE) $(SANITIZE_CXX)
+	SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:allocator_may_return_null=1:suppressions=$(CURDIR)/tools/sanitizers/asan.supp \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tools/sanitizers/ubsan.supp \
+	  $(SWIFT) test --skip-build --no-parallel $(SANITIZE) $(if $(ASAN_TESTS),--filter '$(ASAN_TESTS)')
 
 ## The Swift sources laid out by the toolchain's swift-format (.swift-format: layout only).
-FORMATTED := Sources Tests Benchmarks/CAMKitBench Package.swift
+FORMATTED := Sources Tests Benchmarks/CAMKitBench Package.swift Fuzz/Sources Fuzz/Package.swift
 format:
 	$(SWIFT) format format --in-place --recursive --parallel $(FORMATTED)
 
@@ -58,4 +79,4 @@ web-e2e: deps
 	bash tools/web_e2e.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-asan

@@ -45,6 +45,12 @@ let package = Package(
     products: [
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "CAMKit", targets: ["CAMKit"]),
+        // The stages the fuzz harnesses (Fuzz/) read with, without building every stage.
+        .library(name: "CAMImaging", targets: ["CAMImaging"]),
+        .library(name: "CAMFormats", targets: ["CAMFormats"]),
+        .library(name: "CAMModels", targets: ["CAMModels"]),
+        .library(name: "CAMData", targets: ["CAMData"]),
+        .library(name: "CAMServer", targets: ["CAMServer"]),
         .executable(name: "camkit", targets: ["camkit"]),
         .executable(name: "camkit-serve", targets: ["camkit-serve"]),
         .executable(name: "camkit-bench", targets: ["CAMKitBench"])

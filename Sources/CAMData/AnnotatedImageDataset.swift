@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import CAMImaging
 import CAMFormats
@@ -119,6 +120,18 @@ func splitCSVLine(_ line: Substring) -> [String] {
     }
     fields.append(field)
     return fields.map { $0.trimmingCharacters(in: .whitespaces) }
+}
+
+/// Throws `badAnnotation` naming `path` and `record` unless `label` is a class index in
+/// `0..<Limits.maxClasses`: checked as each label is read, before any per-class list is sized from it.
+func checkClassLabel(_ label: Int, path: String, record: Int?, shownAs shown: Int? = nil) throws {
+    guard (0..<Limits.maxClasses).contains(label) else {
+        let first = shown.map { $0 - label } ?? 0
+        throw DataError(
+            .badAnnotation,
+            "class label \(shown ?? label) is outside \(first)...\(first + Limits.maxClasses - 1) (at most \(Limits.maxClasses) classes)",
+            path: path, record: record)
+    }
 }
 
 /// The lines of a text file (any newline convention), with the error naming the file.

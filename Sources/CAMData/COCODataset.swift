@@ -30,6 +30,9 @@ extension AnnotatedImageDataset {
             throw DataError(.badFormat, "not a COCO annotation file: \(error)", path: file.path)
         }
         let cats = doc.categories.sorted { $0.id < $1.id }
+        for (a, b) in zip(cats, cats.dropFirst()) where a.id == b.id {
+            throw DataError(.badAnnotation, "category id \(a.id) is given twice ('\(a.name)' and '\(b.name)')", path: file.path)
+        }
         let classIndex = Dictionary(uniqueKeysWithValues: cats.enumerated().map { ($1.id, $0) })
         var byImage: [Int: [(Int, Doc.Ann)]] = [:]
         for (i, a) in doc.annotations.enumerated() {

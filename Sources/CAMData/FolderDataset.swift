@@ -70,6 +70,7 @@ extension AnnotatedImageDataset {
                 guard let v = Int(cols[labelCol]) else {
                     throw DataError(.badFormat, "line \(row): label '\(cols[labelCol])' is not an integer", path: file.path, record: row)
                 }
+                try checkClassLabel(v, path: file.path, record: row)
                 label = v
             }
             let name = nameCol.map { cols[$0] }

@@ -123,9 +123,19 @@ public final class StanfordCarsDataset: Dataset {
                 guard let fname = e["fname"]?.string else { throw DataError(.badFormat, "annotation \(i): 'fname' is not text", record: i) }
                 return Row(
                     file: fname, x1: try number("bbox_x1"), y1: try number("bbox_y1"), x2: try number("bbox_x2"),
-                    y2: try number("bbox_y2"), label: Int(try number("class")) - 1, source: url.path, line: i)
+                    y2: try number("bbox_y2"), label: try classLabel(try number("class"), path: url.path, record: i), source: url.path, line: i)
             }
         }
+    }
+
+    /// The 0-based label of a 1-based Stanford Cars class number, which must be a whole number in
+    /// 1...`Limits.maxClasses` (a NaN or 1e300 in the file is an error, not a trap).
+    static func classLabel(_ value: Double, path: String, record: Int) throws -> Int {
+        guard let n = Int(exactly: value) else {
+            throw DataError(.badAnnotation, "class \(value) is not a whole class number", path: path, record: record)
+        }
+        try checkClassLabel(n &- 1, path: path, record: record, shownAs: n)
+        return n - 1
     }
 
     static func csvRows(_ url: URL) throws -> [Row] {
@@ -147,7 +157,8 @@ public final class StanfordCarsDataset: Dataset {
             }
             rows.append(
                 Row(
-                    file: cols[0], x1: nums[0]!, y1: nums[1]!, x2: nums[2]!, y2: nums[3]!, label: Int(nums[4]!) - 1,
+                    file: cols[0], x1: nums[0]!, y1: nums[1]!, x2: nums[2]!, y2: nums[3]!,
+                    label: try classLabel(nums[4]!, path: url.path, record: n + 1),
                     source: url.path, line: n + 1))
         }
         return rows

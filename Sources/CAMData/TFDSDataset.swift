@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import CAMImaging
 import CAMFormats
@@ -191,6 +192,9 @@ public final class TFDSDataset: Dataset {
             let label = feats[labelFeature] as? [String: Any], let cl = label["classLabel"] as? [String: Any],
             let n = Int("\(cl["numClasses"] ?? "")")
         {
+            guard (0...Limits.maxClasses).contains(n) else {
+                throw DataError(.badFormat, "numClasses \(n) is outside 0...\(Limits.maxClasses)", path: featuresURL.path)
+            }
             return (0..<n).map { "class \($0)" }
         }
         return []

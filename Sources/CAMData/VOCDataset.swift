@@ -81,6 +81,11 @@ struct VOCAnnotation {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw DataError(.missingFile, "VOC annotation is missing", path: url.path)
         }
+        // Foundation's XMLParser traps on an element name that is not UTF-8 (libxml2 hands it the raw
+        // bytes): VOC annotations are ASCII, so anything else is refused before parsing.
+        guard String(data: data, encoding: .utf8) != nil else {
+            throw DataError(.badFormat, "VOC annotation is not UTF-8 text", path: url.path)
+        }
         let delegate = Delegate()
         let parser = XMLParser(data: data)
         parser.delegate = delegate

@@ -35,7 +35,11 @@ extension AnnotatedImageDataset {
             return v
         }
         var labels: [String: Int] = [:]
-        for (id, f, line) in try rows(labelsFile, fields: 2, what: "wsolevaluation class_labels.txt") { labels[id] = try int(f[0], labelsFile, line) }
+        for (id, f, line) in try rows(labelsFile, fields: 2, what: "wsolevaluation class_labels.txt") {
+            let label = try int(f[0], labelsFile, line)
+            try checkClassLabel(label, path: labelsFile.path, record: line)
+            labels[id] = label
+        }
         var sizes: [String: (width: Int, height: Int)] = [:]
         for (id, f, line) in try rows(sizesFile, fields: 3, what: "wsolevaluation image_sizes.txt") {
             sizes[id] = (try int(f[0], sizesFile, line), try int(f[1], sizesFile, line))
@@ -75,9 +79,6 @@ extension AnnotatedImageDataset {
                     source: idsFile.path, record: n + 1))
         }
         let top = entries.map(\.label).max() ?? -1
-        guard entries.allSatisfy({ $0.label >= 0 }) else {
-            throw DataError(.badAnnotation, "class labels must be >= 0", path: labelsFile.path)
-        }
         var folders: [Int: Set<String>] = [:]
         for e in entries {
             let parts = e.id.split(separator: "/")

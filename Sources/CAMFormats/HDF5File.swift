@@ -104,6 +104,12 @@ public enum HDF5AttributeValue: Sendable, Equatable {
 /// identifier itself is closed by `close()` or on deinit. HDF5's own printing of error stacks to
 /// stderr is switched off: failures come back as `HDF5Error`, with HDF5's most specific message.
 public final class HDF5File: @unchecked Sendable {
+    /// The most bytes one dataset is read into (512 MiB; VGG16's largest Keras kernel is 411 MB).
+    public static let maxTensorBytes = 512 << 20
+    /// The most elements, and bytes of fixed-length strings, one attribute is read into (Keras'
+    /// `layer_names` and `weight_names` lists are thousands of short strings).
+    public static let maxAttributeElements = 1 << 20
+    public static let maxAttributeBytes = 64 << 20
     /// Where the file is.
     public let url: URL
     /// `url.path`, as used in error messages.
@@ -273,6 +279,10 @@ public final class HDF5File: @unchecked Sendable {
     private func readAttribute(_ aid: hid_t, where location: String) throws -> HDF5AttributeValue {
         try withTypeAndSpace(of: aid, location, type: H5Aget_type, space: H5Aget_space) { tid, sid in
             let (shape, count) = try extent(sid, location)
+            guard count <= Self.maxAttributeElements else {
+                throw HDF5Error.unsupportedType(
+                    file: filePath, path: location, detail: "the attribute has \(count) elements; at most \(Self.maxAttributeElements) are read")
+            }
             switch H5Tget_class(tid) {
             case H5T_STRING:
                 var strings: [String]
@@ -289,7 +299,7 @@ public final class HDF5File: @unchecked Sendable {
                     _ = chdf5_reclaim(memType, sid, &pointers)
                 } else {
                     let size = H5Tget_size(tid)
-                    guard size > 0 else { throw readFailed(location) }
+                    guard size > 0, size <= Self.maxAttributeBytes / max(1, count) else { throw readFailed(location) }
                     let memType = H5Tcopy(tid)
                     defer { H5Tclose(memType) }
                     var bytes = [UInt8](repeating: 0, count: size * count)
@@ -337,9 +347,14 @@ public final class HDF5File: @unchecked Sendable {
             let did = try openDataset(fid, path)
             defer { H5Dclose(did) }
             let meta = try info(did, path)
-            let count = meta.shape.reduce(1, *)
+            let count = meta.shape.reduce(1, *)  // checked for overflow by `extent`
             /// The whole dataset converted by HDF5 to `memType`, the native type of `T`.
             func read<T: TensorScalar>(_: T.Type, as memType: hid_t) throws -> Tensor {
+                // HDF5 stores a fill value for unwritten data, so a few-kB file can declare terabytes.
+                guard count <= Self.maxTensorBytes / MemoryLayout<T>.stride else {
+                    throw HDF5Error.unsupportedType(
+                        file: filePath, path: path, detail: "its shape \(meta.shape) is over the \(Self.maxTensorBytes)-byte limit of one tensor")
+                }
                 let values = try [T](unsafeUninitializedCapacity: count) { buffer, initialised in
                     if count > 0, H5Dread(did, memType, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress) < 0 {
                         throw readFailed(path)
@@ -441,8 +456,17 @@ public final class HDF5File: @unchecked Sendable {
             }
             var dims = [hsize_t](repeating: 0, count: Int(rank))
             if rank > 0 { H5Sget_simple_extent_dims(sid, &dims, nil) }
-            let shape = dims.map { Int($0) }
-            return (shape, shape.reduce(1, *))
+            // A corrupt dataspace can declare any size: one past Int, or whose product overflows, is refused.
+            var count = 1
+            var shape: [Int] = []
+            for d in dims {
+                guard let n = Int(exactly: d), case let (m, false) = count.multipliedReportingOverflow(by: n) else {
+                    throw HDF5Error.unsupportedType(file: filePath, path: location, detail: "its dimensions \(dims) overflow")
+                }
+                shape.append(n)
+                count = m
+            }
+            return (shape, count)
         }
     }
 

@@ -144,6 +144,9 @@ struct MATReader {
 
     let bytes: [UInt8]
     let bigEndian: Bool
+    /// How deep this array is nested in cells and structs (at most `maxDepth`).
+    var depth = 0
+    static let maxDepth = 32
 
     func u16(_ i: Int) -> UInt16 {
         bigEndian ? UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]) : UInt16(bytes[i + 1]) << 8 | UInt16(bytes[i])
@@ -223,7 +226,22 @@ struct MATReader {
         let nameTag = try tag(at: p)
         let name = String(decoding: bytes[nameTag.dataStart..<(nameTag.dataStart + nameTag.size)], as: UTF8.self)
         p = nameTag.next
-        let count = dims.reduce(1, *)
+        guard depth <= Self.maxDepth else {
+            throw DataError(.badFormat, "array '\(name)' is nested more than \(Self.maxDepth) cells or structs deep")
+        }
+        var count = 1
+        for d in dims {
+            let (m, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw DataError(.badFormat, "MAT array '\(name)' has dimensions \(dims) whose product overflows") }
+            count = m
+        }
+        // Every element of a cell or struct array is at least one 8-byte tag: more than the
+        // remaining bytes hold is a corrupt header, refused before anything is sized from it.
+        func checkElements(_ perElement: Int) throws {
+            guard count <= (bytes.count - p) / (8 * max(1, perElement)) else {
+                throw DataError(.badFormat, "array '\(name)' of size \(dims) claims more elements than its \(bytes.count - p) bytes hold")
+            }
+        }
 
         switch mxClass {
         case 6...15:  // double, single, int8 ... uint64
@@ -246,9 +264,12 @@ struct MATReader {
                 for k in 0..<(t.size / 2) { u16s.append(u16(t.dataStart + 2 * k)) }
                 units = String(decoding: u16s, as: UTF16.self).unicodeScalars.map { $0.value }
             default:
-                units = try numbers(type: t.type, start: t.dataStart, size: t.size).map { UInt32($0) }
+                units = try numbers(type: t.type, start: t.dataStart, size: t.size).map { UInt32(exactly: $0) ?? 0xFFFD }
             }
             let rowsCount = dims.first ?? 0
+            guard rowsCount <= units.count + 1 else {
+                throw DataError(.badFormat, "char array '\(name)' of size \(dims) holds only \(units.count) characters")
+            }
             let cols = rowsCount == 0 ? 0 : units.count / rowsCount
             var rows: [String] = []
             for r in 0..<rowsCount {
@@ -260,11 +281,12 @@ struct MATReader {
             }
             return (name, .char(dims: dims, rows: rows))
         case 1:  // cell
+            try checkElements(1)
             var cells: [MATValue] = []
             for _ in 0..<count {
                 let t = try tag(at: p)
                 guard t.type == Self.miMATRIX else { throw DataError(.badFormat, "cell of '\(name)' is not an array") }
-                var sub = MATReader(bytes: Array(bytes[t.dataStart..<(t.dataStart + t.size)]), bigEndian: bigEndian)
+                var sub = MATReader(bytes: Array(bytes[t.dataStart..<(t.dataStart + t.size)]), bigEndian: bigEndian, depth: depth + 1)
                 cells.append(try sub.matrix().1)
                 p = t.next
             }
@@ -284,13 +306,14 @@ struct MATReader {
                     fields.append(String(decoding: raw, as: UTF8.self))
                 }
             }
+            try checkElements(fields.count)
             var elements: [[String: MATValue]] = []
             for _ in 0..<count {
                 var element: [String: MATValue] = [:]
                 for f in fields {
                     let t = try tag(at: p)
                     guard t.type == Self.miMATRIX else { throw DataError(.badFormat, "field '\(f)' of '\(name)' is not an array") }
-                    var sub = MATReader(bytes: Array(bytes[t.dataStart..<(t.dataStart + t.size)]), bigEndian: bigEndian)
+                    var sub = MATReader(bytes: Array(bytes[t.dataStart..<(t.dataStart + t.size)]), bigEndian: bigEndian, depth: depth + 1)
                     element[f] = try sub.matrix().1
                     p = t.next
                 }

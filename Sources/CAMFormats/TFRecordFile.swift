@@ -27,6 +27,10 @@ public final class TFRecordFile: Sendable {
     private let lengths: [Int]
     private let fd: Int32
 
+    /// The most data bytes one record may declare (256 MiB; tfds' image records are a few MB): each
+    /// record is read whole into memory, so a larger length is refused as corrupt when the file opens.
+    public static let maxRecordLength = 256 << 20
+
     /// Number of (readable) records.
     public var count: Int { starts.count }
 
@@ -77,8 +81,11 @@ public final class TFRecordFile: Sendable {
                             lengthCRC))
                     break scan
                 }
-                // A length past Int (a crafted or corrupt header with a matching CRC) cannot fit either.
-                let length = Int(exactly: rawLength) ?? Int.max
+                guard rawLength <= UInt64(Self.maxRecordLength) else {
+                    try fail("the record declares \(rawLength) data bytes; at most \(Self.maxRecordLength) are read per record")
+                    break scan
+                }
+                let length = Int(rawLength)
                 let end = offset.addingReportingOverflow(12 + 4).partialValue.addingReportingOverflow(length)
                 guard !end.overflow, end.partialValue <= fileSize else {
                     try fail("truncated: the record needs \(rawLength) data bytes + 4 CRC bytes, the file has \(fileSize - offset - 12) left")

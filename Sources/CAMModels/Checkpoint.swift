@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import Torch
 import CAMImaging
@@ -34,6 +35,20 @@ public struct ModelInfo: Codable, Sendable, Equatable {
     public func resnetSpec(file: String) throws -> ResNetSpec {
         guard let spec else { throw ModelError.incompatibleWeights(file: file, reason: "it does not describe a ResNet") }
         return spec
+    }
+
+    /// Throws `incompatibleWeights` naming `file` when the info declares more than CAMKit builds
+    /// (docs/LIMITS.md): an input side outside 1...`Limits.maxInputSize`, more than
+    /// `Limits.maxClasses` class names, or a ResNet outside `ResNetSpec.validate()`'s bounds.
+    public func validate(file: String) throws {
+        func refuse(_ why: String) -> ModelError { .incompatibleWeights(file: file, reason: "camkit.info: \(why)") }
+        guard (1...Limits.maxInputSize).contains(inputSize) else {
+            throw refuse("input size \(inputSize) is outside 1...\(Limits.maxInputSize)")
+        }
+        guard classNames.count <= Limits.maxClasses else {
+            throw refuse("\(classNames.count) class names; at most \(Limits.maxClasses) classes")
+        }
+        do { try spec?.validate() } catch ModelError.invalidSpec(let why) { throw refuse(why) }
     }
 
     /// `images` resized to `inputSize` and preprocessed, as one NCHW batch: the network's input.
@@ -98,6 +113,7 @@ public struct Checkpoint {
         } catch {
             throw ModelError.incompatibleWeights(file: source, reason: "unreadable camkit.info metadata: \(error)")
         }
+        try info.validate(file: source)
         for (key, t) in file.tensors {
             if key.hasPrefix("model.") {
                 modelState[String(key.dropFirst(6))] = t

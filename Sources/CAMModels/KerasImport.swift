@@ -1,3 +1,4 @@
+import CAMCore
 import Foundation
 import Torch
 
@@ -41,6 +42,11 @@ public enum KerasImport {
         model.eval()
         // `inputShape` has no batch dimension: [height, width, channels]; None (any size) → 224.
         let inputSize = weights.modelConfig?.inputShape.flatMap { $0.count == 3 ? $0[0] : nil } ?? 224
+        guard (1...Limits.maxInputSize).contains(inputSize) else {
+            throw ModelError.incompatibleWeights(
+                file: url.path,
+                reason: "the model takes \(inputSize)x\(inputSize) images; CAMKit builds inputs of 1...\(Limits.maxInputSize) pixels a side")
+        }
         // A whole model is taken to be the tutorial's (inputs / 255); Keras' ImageNet backbones expect caffe.
         let preprocessing: Preprocessing = weights.layout == .weightsOnly ? .caffe : .seed
         return LoadedModel(model: model, info: ModelInfo(spec: spec, preprocessing: preprocessing, inputSize: inputSize), source: url)

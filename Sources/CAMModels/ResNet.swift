@@ -16,10 +16,7 @@ public final class ResNet: Network {
     public var optimizesEvalForward = true
 
     public init(_ spec: ResNetSpec) throws {
-        guard spec.blocks.count == spec.widths.count, spec.blocks.count == spec.stageStrides.count, !spec.blocks.isEmpty else {
-            throw ModelError.invalidSpec("blocks, widths and stageStrides must have one entry per stage")
-        }
-        guard spec.classes > 0 else { throw ModelError.invalidSpec("classes must be positive") }
+        try spec.validate()
         self.spec = spec
         let keras = spec.layout == .keras
         stem = try ConvBN(

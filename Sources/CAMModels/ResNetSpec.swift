@@ -63,6 +63,59 @@ public struct ResNetSpec: Codable, Sendable, Equatable {
     /// BatchNorm epsilon of the layout.
     public var batchNormEps: Double { layout == .keras ? 1.001e-5 : 1e-5 }
 
+    /// The largest architecture a spec may describe (docs/LIMITS.md): at most `maxStages` stages of
+    /// `maxBlocksPerStage` blocks, widths up to `maxWidth`, kernels up to `maxKernel`, strides up to
+    /// `maxStride`, `Limits.maxClasses` classes and `maxParameters` weights in all (ResNet-152 has
+    /// 60 M). A checkpoint's metadata sizes the network before any weight is read, so a 2.5 MB file
+    /// saying `"blocks":[1,1,1,100000]` is refused here rather than allocating gigabytes.
+    public static let maxStages = 8
+    public static let maxBlocksPerStage = 64
+    public static let maxWidth = 4096
+    public static let maxKernel = 15
+    public static let maxStride = 8
+    public static let maxParameters = 250_000_000
+
+    /// Throws `invalidSpec` naming the first value outside the limits above.
+    public func validate() throws {
+        func check(_ name: String, _ values: [Int], _ range: ClosedRange<Int>) throws {
+            for v in values where !range.contains(v) {
+                throw ModelError.invalidSpec("\(name) \(v) is outside \(range.lowerBound)...\(range.upperBound)")
+            }
+        }
+        guard (1...Self.maxStages).contains(blocks.count), widths.count == blocks.count, stageStrides.count == blocks.count else {
+            throw ModelError.invalidSpec(
+                "blocks, widths and stageStrides must have one entry per stage, 1...\(Self.maxStages) stages (got \(blocks.count), \(widths.count), \(stageStrides.count))"
+            )
+        }
+        try check("blocks per stage", blocks, 0...Self.maxBlocksPerStage)
+        try check("width", widths + [stemWidth], 1...Self.maxWidth)
+        try check("stem kernel", [stemKernel], 1...Self.maxKernel)
+        try check("stride", stageStrides + [stemStride], 1...Self.maxStride)
+        try check("classes", [classes], 1...Limits.maxClasses)
+        let parameters = parameterCount
+        guard parameters <= Self.maxParameters else {
+            throw ModelError.invalidSpec("the architecture has about \(parameters) weights; at most \(Self.maxParameters) are built")
+        }
+    }
+
+    /// The weights of the convolutions and the head (batch norms left out): what `validate` bounds.
+    /// Exact only for specs within the limits' ranges (no overflow there).
+    public var parameterCount: Int {
+        let expansion = block == .bottleneck ? 4 : 1
+        var total = 3 * stemWidth * stemKernel * stemKernel
+        var channels = stemWidth
+        for (stage, count) in blocks.enumerated() {
+            let p = widths[stage]
+            for b in 0..<count {
+                let downsample = (b == 0 && stageStrides[stage] != 1) || channels != p * expansion
+                total += block == .bottleneck ? channels * p + p * p * 9 + p * p * 4 : channels * p * 9 + p * p * 9
+                if downsample { total += channels * p * expansion }
+                channels = p * expansion
+            }
+        }
+        return total + channels * classes + classes
+    }
+
     /// The standard architectures by name, for `classes` outputs.
     ///
     /// torchvision: `resnet18`, `resnet34`, `resnet50`, `resnet101`, `resnet152`;

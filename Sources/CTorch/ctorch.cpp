@@ -157,18 +157,27 @@ ct_tensor *ct_from_bytes(const void *data, size_t nbytes, ct_dtype dtype, const 
     })
 }
 
+/// The value a caller passed for a C enum, read as its bytes: Swift can pass any raw value, and
+/// loading one outside the enum's range as the enum type is undefined behaviour (UBSan, make test-asan).
+static int raw_value(const ct_factory_kind &e) {
+    static_assert(sizeof(e) == sizeof(int), "C enums are int-sized");
+    int v;
+    std::memcpy(&v, &e, sizeof v);
+    return v;
+}
+
 ct_tensor *ct_factory(ct_factory_kind kind, ct_dtype dtype, const int64_t *shape, int ndim) {
     CT_GUARD(nullptr, {
         auto o = at::TensorOptions().dtype(scalar_type(dtype));
         auto s = dims(shape, ndim);
-        switch (kind) {
+        switch (raw_value(kind)) {
         case CT_ZEROS: return wrap(at::zeros(s, o));
         case CT_ONES: return wrap(at::ones(s, o));
         case CT_EMPTY: return wrap(at::empty(s, o));
         case CT_RAND: return wrap(at::rand(s, o));
         case CT_RANDN: return wrap(at::randn(s, o));
         }
-        throw std::invalid_argument("unknown factory kind " + std::to_string(static_cast<int>(kind)));
+        throw std::invalid_argument("unknown factory kind " + std::to_string(raw_value(kind)));
     })
 }
 
@@ -580,9 +589,19 @@ int ct_manual_seed(uint64_t seed) {
     })
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CT_ADDRESS_SANITIZER 1
+#endif
+#endif
+
 int ct_retain_freed_memory(void) {
     CT_GUARD(-1, {
-#if defined(__GLIBC__)
+#if defined(CT_ADDRESS_SANITIZER) || defined(__SANITIZE_ADDRESS__)
+        // Under AddressSanitizer (make test-asan) malloc is ASan's: glibc's settings do not apply
+        // and its mallopt refuses them, which would fail every command.
+        return 0;
+#elif defined(__GLIBC__)
         // M_MMAP_MAX 0: large blocks come from the heap and are reused; the trim threshold keeps
         // the heap's top instead of returning it to the kernel after every forward.
         if (mallopt(M_MMAP_MAX, 0) != 1 || mallopt(M_TRIM_THRESHOLD, 0x7fffffff) != 1)

@@ -72,7 +72,7 @@ struct TrainCommand: ParsableCommand {
         try ThreadLimits.checkWorkers(workers)
         try ThreadLimits.check(batchSize, option: "--batch-size", in: 1...ThreadLimits.maxBatchSize)
         try ThreadLimits.check(epochs, option: "--epochs", in: 1...100_000)
-        try ThreadLimits.check(imageSize, option: "--image-size", in: 16...4096)
+        try ThreadLimits.check(imageSize, option: "--image-size", in: 16...Limits.maxInputSize)
         try ThreadLimits.check(checkpointEvery, option: "--checkpoint-every", in: 0...Int(Int32.max))
     }
 

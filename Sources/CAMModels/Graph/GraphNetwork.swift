@@ -230,16 +230,18 @@ public final class GraphNetwork: Network {
         guard dense.activation == .linear || dense.activation == .softmax else {
             return (nil, "the dense head '\(nodes[logits].name)' has a \(dense.activation) activation", dense.units)
         }
-        var j = nodes[logits].inputs[0]
+        guard var j = nodes[logits].inputs.first else {
+            return (nil, "the dense head '\(nodes[logits].name)' has no input", dense.units)
+        }
         while nodes[j].op is InferenceIdentity, let next = nodes[j].inputs.first { j = next }
-        guard let pool = nodes[j].op as? GlobalPoolOp, pool.mode == .average, !pool.keepDims else {
+        guard let pool = nodes[j].op as? GlobalPoolOp, pool.mode == .average, !pool.keepDims, let feature = nodes[j].inputs.first else {
             let kind = nodes[j].op?.kind ?? "input"
             return (
                 nil, "the dense head '\(nodes[logits].name)' takes '\(nodes[j].name)' (\(kind)), not a global average pooling",
                 dense.units
             )
         }
-        return ((nodes[j].inputs[0], j, logits, dense), nil, dense.units)
+        return ((feature, j, logits, dense), nil, dense.units)
     }
 
     /// `--layer auto`: the layer feeding the GAP head; else the last node, among the logits'

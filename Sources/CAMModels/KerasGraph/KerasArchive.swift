@@ -17,6 +17,12 @@ import ZIPFoundation
 
 /// Opens Keras 3 `.keras` archives as graph networks.
 public enum KerasArchive {
+    /// The most bytes an archive's config.json may inflate to (64 MiB; Keras writes well under 1 MB):
+    /// a zip bomb is refused while inflating, before it exhausts memory.
+    public static let maxConfigBytes = 64 << 20
+    /// The most bytes model.weights.h5 may inflate to on disk (16 GiB).
+    public static let maxWeightsBytes = 16 << 30
+
     /// Whether `url` starts like a zip file (a `.keras` archive rather than an `.h5` given that name).
     public static func isZip(_ url: URL) -> Bool {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
@@ -40,7 +46,10 @@ public enum KerasArchive {
         }
         var configData = Data()
         do {
-            _ = try archive.extract(try entry("config.json")) { configData.append($0) }
+            _ = try archive.extract(try entry("config.json")) { chunk in
+                configData.append(chunk)
+                guard configData.count <= maxConfigBytes else { throw damaged("config.json inflates past \(maxConfigBytes) bytes") }
+            }
         } catch let error as KerasGraphError { throw error } catch { throw damaged("config.json: \(error)") }
         let config = try KerasModelConfig(json: String(decoding: configData, as: UTF8.self), file: file)
 
@@ -49,7 +58,17 @@ public enum KerasArchive {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let weightsURL = scratch.appendingPathComponent("model.weights.h5")
-        do { _ = try archive.extract(try entry("model.weights.h5"), to: weightsURL) } catch let error as KerasGraphError {
+        do {
+            guard FileManager.default.createFile(atPath: weightsURL.path, contents: nil) else { throw damaged("cannot write \(weightsURL.path)") }
+            let out = try FileHandle(forWritingTo: weightsURL)
+            defer { try? out.close() }
+            var written = 0
+            _ = try archive.extract(try entry("model.weights.h5")) { chunk in
+                written += chunk.count
+                guard written <= maxWeightsBytes else { throw damaged("model.weights.h5 inflates past \(maxWeightsBytes) bytes") }
+                try out.write(contentsOf: chunk)
+            }
+        } catch let error as KerasGraphError {
             throw error
         } catch { throw damaged("model.weights.h5: \(error)") }
         let h5: HDF5File

@@ -164,6 +164,8 @@ struct KerasGraphBuilder {
         }
         let tapName = callIndex == 0 && !used.contains(childName) ? childName : unique("\(childName)#\(callIndex)", path: [])
         used.insert(childName)
+        // Every layer call takes at least one tensor (a config whose inbound nodes name none is broken).
+        guard !inputs.isEmpty else { throw KerasGraphError.badConfig(file: file, detail: "layer '\(name)' is called with no input tensors") }
         return [append(name: tapName, layer: childName, op: op, inputs: inputs)]
     }
 

@@ -1,3 +1,4 @@
+import CAMCore
 import CAMFormats
 import Foundation
 import Torch
@@ -27,6 +28,11 @@ public enum KerasGraphImport {
             throw KerasGraphError.badConfig(file: file.path, detail: "the model takes \(c)-channel images; CAMKit feeds RGB (3 channels)")
         }
         let size = shape.flatMap { $0.count == 3 ? $0[0] : nil } ?? 224
+        // The network is probed at its input size below: a config declaring 100000x100000 would allocate it.
+        guard (1...Limits.maxInputSize).contains(size) else {
+            throw KerasGraphError.badConfig(
+                file: file.path, detail: "the model takes \(size)x\(size) images; CAMKit builds inputs of 1...\(Limits.maxInputSize) pixels a side")
+        }
         if let shape, shape.count == 3, let h = shape[0], let w = shape[1], h != w {
             throw KerasGraphError.badConfig(file: file.path, detail: "the model takes \(h)x\(w) images; CAMKit feeds square inputs")
         }

@@ -1,3 +1,4 @@
+import CAMCore
 import CAMFormats
 import Foundation
 import Torch
@@ -36,11 +37,20 @@ enum KerasLayerFactory {
             }
             return t
         }
+        /// Strides, dilations, pool and upsampling sizes: positive (a stride of 0 divided by zero) and
+        /// at most `Limits.maxInputSize`.
         func pair(_ key: String, _ fallback: Int) throws -> (Int, Int) {
             guard let v = cfg[key] else { return (fallback, fallback) }
-            if let n = v.intValue { return (n, n) }
-            guard let a = v.arrayValue, a.count == 2, let x = a[0].intValue, let y = a[1].intValue else { throw fail("bad \(key) \(v)") }
-            return (x, y)
+            let xy: (Int, Int)
+            if let n = v.intValue {
+                xy = (n, n)
+            } else {
+                guard let a = v.arrayValue, a.count == 2, let x = a[0].intValue, let y = a[1].intValue else { throw fail("bad \(key) \(v)") }
+                xy = (x, y)
+            }
+            let range = 1...Limits.maxInputSize
+            guard range.contains(xy.0), range.contains(xy.1) else { throw fail("\(key) \(v) is outside 1...\(Limits.maxInputSize)") }
+            return xy
         }
         func padding() throws -> WindowPadding {
             switch cfg["padding"]?.stringValue ?? "valid" {
