@@ -24,12 +24,14 @@ serve: build
 
 ## Run the whole test suite (a target importing a stage it does not depend on fails the build). Serial: the server's timeout and queue tests measure wall time, and
 ## on 2 cores the parallel suites starve them (the whole run takes about 70 s either way).
-## Then every fuzz target for TEST_FUZZ_SECONDS (3 s each: a smoke run, and the kept crashers replayed).
-TEST_FUZZ_SECONDS ?= 3
+## With TEST_FUZZ_SECONDS=N (e.g. 3), then every fuzz target for N s. Off by default: a libhdf5 crash
+## inside the keras-h5 target once hung libFuzzer's handler; the kept crashers run as normal tests
+## (FuzzRegressionTests) either way.
+TEST_FUZZ_SECONDS ?= 0
 test: deps format-check
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test --skip-build --no-parallel
-	FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) SWIFT=$(SWIFT) bash Fuzz/run.sh
+	@if [ "$(TEST_FUZZ_SECONDS)" != 0 ]; then FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) SWIFT=$(SWIFT) bash Fuzz/run.sh; fi
 
 ## libFuzzer on every parser (Fuzz/, built into .build-fuzz): FUZZ_SECONDS each (default 60),
 ## FUZZ_TARGETS="npy wsol" for some; crashers are kept under Tests/Fixtures/fuzz/<target>/.
