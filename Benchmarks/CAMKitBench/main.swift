@@ -123,11 +123,7 @@ case "road":
     let x = try benchInput()
     let layer = argument("layer", "layer4")
     let e = try Explainer(model: loaded.model).explain(x, methods: [.gradCAM], layers: [layer])
-    let maps = try e.maps.map { m in
-        FaithfulnessMap(
-            image: m.image, classIndex: m.classIndex, height: size, width: size,
-            values: try MapRendering().displayMap(m.raw, height: size, width: size).values, source: "map\(m.image)")
-    }
+    let maps = try e.maps.map { m in try FaithfulnessMap(m, size: size, source: "map\(m.image)") }
     var settings = FaithfulnessSettings(metrics: [.roadMoRF, .roadLeRF])
     settings.batchSize = batch
     let scorer = try FaithfulnessScorer(model: loaded.model, settings: settings)

@@ -1,5 +1,6 @@
 import Torch
 import CAMModels
+import CAMExplain
 import CAMImaging
 
 /// A map to score: which image of the batch, which class, its values at the input's resolution.
@@ -30,6 +31,16 @@ public struct FaithfulnessMap: Sendable {
         self.values = values
         self.source = source
         self.noiseKey = noiseKey ?? Self.fnv1a(source)
+    }
+
+    /// The map `m` as the metrics take it: rendered by `rendering` at the `size` × `size` input
+    /// (ReLU, min-max, upsampled, clamped to [0, 1]), for the image and class it explains.
+    public init(_ m: ClassActivationMap, size: Int, rendering: MapRendering = MapRendering(), source: String, boxes: [BoundingBox]? = nil)
+        throws
+    {
+        self.init(
+            image: m.image, classIndex: m.classIndex, height: size, width: size,
+            values: try rendering.displayMap(m.raw, height: size, width: size).values, source: source, boxes: boxes)
     }
 
     /// FNV-1a of the UTF-8 bytes: the same on every platform and run (Swift's `hashValue` is not).

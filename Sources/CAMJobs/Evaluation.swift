@@ -277,10 +277,7 @@ public enum LocalizationEvaluation {
             if let faithfulness {
                 let maps = try explanation.maps.map { m in
                     let s = samples[m.image]
-                    return FaithfulnessMap(
-                        image: m.image, classIndex: m.classIndex, height: size, width: size,
-                        values: try MapRendering().displayMap(m.raw, height: size, width: size).values,
-                        source: "sample '\(s.id)' \(m.method.rawValue)/\(m.layer)", boxes: s.boxes)
+                    return try FaithfulnessMap(m, size: size, source: "sample '\(s.id)' \(m.method.rawValue)/\(m.layer)", boxes: s.boxes)
                 }
                 faithful = try faithfulness.score(batch.images, maps: maps)
             }

@@ -168,13 +168,11 @@ public enum FaithfulnessJob {
                     camOnlyAtLastLayer: true)
                 skipped = e.skipped
                 for m in e.maps {
-                    let display = try options.rendering.displayMap(m.raw, height: size, width: size)
                     let name = "\(names[range.lowerBound + m.image]).\(m.method.rawValue).\(m.layer).\(m.classIndex)"
                     labelled.append(
                         (
                             m.method.rawValue, m.layer,
-                            FaithfulnessMap(
-                                image: m.image, classIndex: m.classIndex, height: size, width: size, values: display.values, source: name)
+                            try FaithfulnessMap(m, size: size, rendering: options.rendering, source: name)
                         ))
                 }
             }

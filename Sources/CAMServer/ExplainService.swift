@@ -134,11 +134,7 @@ enum ExplainPipeline {
     /// curve at torchcam's 20 steps, every perturbed copy of every map in batches of 32.
     static func faithfulness(of maps: [ClassActivationMap], input: Tensor, model: any Network, inputSize size: Int) throws -> [FaithfulnessJSON?] {
         let scorer = try FaithfulnessScorer(model: model, settings: FaithfulnessSettings(metrics: [.drop, .increase, .deletion]))
-        let targets = try maps.map { m in
-            FaithfulnessMap(
-                image: m.image, classIndex: m.classIndex, height: size, width: size,
-                values: try MapRendering().displayMap(m.raw, height: size, width: size).values, source: "\(m.method.rawValue)/\(m.layer)")
-        }
+        let targets = try maps.map { m in try FaithfulnessMap(m, size: size, source: "\(m.method.rawValue)/\(m.layer)") }
         return try scorer.score(input, maps: targets).map(FaithfulnessJSON.init)
     }
 
